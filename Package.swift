@@ -1,0 +1,72 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "smtq",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "smtq", targets: ["smtq"]),
+        .executable(name: "smtqd", targets: ["smtqd"]),
+        .library(name: "SMTQCore", targets: ["SMTQCore"]),
+        .library(name: "SMTQConfig", targets: ["SMTQConfig"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // libmodbus from Debian's libmodbus-dev, found through pkg-config.
+        .systemLibrary(
+            name: "CModbus",
+            pkgConfig: "libmodbus",
+            providers: [.apt(["libmodbus-dev"])]
+        ),
+        // The record model and the small value types every module shares. No I/O.
+        .target(name: "SMTQCore"),
+        // YAML configuration: typed values, validation, FILE:LINE diagnostics.
+        .target(
+            name: "SMTQConfig",
+            dependencies: ["SMTQCore", .product(name: "Yams", package: "Yams")]
+        ),
+        // The safe Swift layer over libmodbus.
+        .target(name: "SMTQModbus", dependencies: ["CModbus"]),
+        // SQLite storage through GRDB.
+        .target(
+            name: "SMTQStore",
+            dependencies: ["SMTQCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // The daemon's composition: services, signals, systemd notification.
+        .target(
+            name: "SMTQDaemon",
+            dependencies: [
+                "SMTQCore", "SMTQConfig",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "smtq",
+            dependencies: [
+                "SMTQCore", "SMTQConfig", "SMTQModbus", "SMTQStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "smtqd",
+            dependencies: [
+                "SMTQCore", "SMTQConfig", "SMTQDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "SMTQCoreTests", dependencies: ["SMTQCore"]),
+        .testTarget(name: "SMTQConfigTests", dependencies: ["SMTQConfig", "SMTQCore"], exclude: ["Fixtures"]),
+        // Runs the built `smtq` and `smtqd` binaries as a user would.
+        .testTarget(name: "SMTQCLITests"),
+    ],
+    swiftLanguageModes: [.v6]
+)
