@@ -86,6 +86,11 @@ struct YAMLDocument {
                     message: "alias '*\(name)' refers to an anchor that is not defined before it",
                     expected: "an anchor (&\(name)) defined earlier in the file; an anchor cannot refer to itself")
             }
+            if problem.contains("another document") {
+                return ConfigDiagnostic(
+                    file: file, line: mark.line, path: "", message: "a second YAML document starts here",
+                    expected: "one document per file; remove the '---' or move it to its own file")
+            }
             return ConfigDiagnostic(
                 file: file, line: mark.line, path: "", message: "YAML structure error: \(problem)",
                 expected: "one YAML document")
