@@ -36,7 +36,11 @@ let package = Package(
         // SQLite storage through GRDB.
         .target(
             name: "SMTQStore",
-            dependencies: ["SMTQCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "SMTQCore", "SMTQConfig",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // The daemon's composition: services, signals, systemd notification.
         .target(
@@ -64,6 +68,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SMTQCoreTests", dependencies: ["SMTQCore"]),
+        .testTarget(
+            name: "SMTQStoreTests",
+            dependencies: ["SMTQStore", "SMTQCore", "SMTQConfig", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "SMTQConfigTests", dependencies: ["SMTQConfig", "SMTQCore"], exclude: ["Fixtures"]),
         // Runs the built `smtq` and `smtqd` binaries as a user would.
         .testTarget(name: "SMTQCLITests"),

@@ -38,4 +38,8 @@ public struct DefectRecord: Codable, Hashable, Sendable {
 public enum DefectVerdict: String, Codable, Hashable, Sendable, CaseIterable {
     case real
     case falseCall = "false_call"
+
+    public init(from decoder: any Decoder) throws {
+        self = try decodeChoice(from: decoder, what: "verdict")
+    }
 }

@@ -49,6 +49,22 @@ public struct UnitRecord: Hashable, Sendable {
 public enum UnitResult: String, Codable, Hashable, Sendable, CaseIterable {
     case pass
     case fail
+
+    public init(from decoder: any Decoder) throws {
+        self = try decodeChoice(from: decoder, what: "result")
+    }
+}
+
+/// Decodes one of a closed set of words with a message that lists them.
+func decodeChoice<T: RawRepresentable & CaseIterable>(from decoder: any Decoder, what: String) throws -> T
+where T.RawValue == String {
+    let container = try decoder.singleValueContainer()
+    let text = try container.decode(String.self)
+    guard let value = T(rawValue: text) else {
+        let choices = T.allCases.map(\.rawValue).joined(separator: " or ")
+        throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not a \(what) (\(choices))")
+    }
+    return value
 }
 
 extension UnitRecord: Codable {

@@ -12,6 +12,6 @@ struct SMTQCommand: ParsableCommand {
             Run 'smtq help SUBCOMMAND' for the details of a subcommand.
             """,
         version: SMTQVersion.current,
-        subcommands: [CheckConfigCommand.self, VersionCommand.self]
+        subcommands: [CheckConfigCommand.self, ImportCommand.self, ExportCommand.self, DatabaseCommand.self, VersionCommand.self]
     )
 }

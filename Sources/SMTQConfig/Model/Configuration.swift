@@ -48,6 +48,17 @@ public struct StorageConfig: Sendable, Hashable {
     public var batchMaxDelay: Duration
     /// Records held in memory while the disk cannot take them (devices keep the rest in their queues).
     public var memoryBufferRecords: Int
+
+    public init(databasePath: String, retention: Duration? = nil, synchronous: SynchronousMode = .normal,
+                batchMaxRecords: Int = 500, batchMaxDelay: Duration = .milliseconds(50),
+                memoryBufferRecords: Int = 100_000) {
+        self.databasePath = databasePath
+        self.retention = retention
+        self.synchronous = synchronous
+        self.batchMaxRecords = batchMaxRecords
+        self.batchMaxDelay = batchMaxDelay
+        self.memoryBufferRecords = memoryBufferRecords
+    }
 }
 
 /// SQLite's `PRAGMA synchronous` level: how much a commit waits for the disk.

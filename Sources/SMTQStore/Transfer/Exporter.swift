@@ -1,0 +1,176 @@
+import Foundation
+import GRDB
+import SMTQCore
+
+/// `smtq export`: units, defects or measurements as JSON Lines (the interchange schema) or CSV, streamed
+/// in time order from a read-only database in constant memory.
+public struct Exporter {
+    public enum Table: String, Sendable, CaseIterable {
+        case units, defects, measurements
+    }
+
+    public enum Format: String, Sendable, CaseIterable {
+        case jsonl, csv
+    }
+
+    public let queue: DatabaseQueue
+    public var since: Date?
+    public var until: Date?
+
+    public init(queue: DatabaseQueue, since: Date? = nil, until: Date? = nil) {
+        self.queue = queue
+        self.since = since
+        self.until = until
+    }
+
+    private static let unitColumns = ["line", "station", "device", "program", "serial", "position", "result", "time", "cycle_ms"]
+    private static let defectColumns = ["refdes", "part", "code", "category", "verdict"]
+    private static let measurementColumns = ["name", "value", "unit", "lsl", "usl"]
+
+    /// Writes the export to `output`; returns the number of rows (units, defects or measurements) written.
+    @discardableResult
+    public func write(_ table: Table, as format: Format, to output: OutputBuffer) throws -> Int {
+        if format == .csv {
+            let extra = table == .defects ? Self.defectColumns : table == .measurements ? Self.measurementColumns : []
+            output.append(CSV.row(Self.unitColumns + extra))
+        }
+        var rows = 0
+        try forEachUnit { record in
+            switch (table, format) {
+            case (.units, .jsonl):
+                output.append(InterchangeJSON.line(record, version: 1) + "\n")
+                rows += 1
+            case (.units, .csv):
+                output.append(CSV.row(Self.unitFields(record)))
+                rows += 1
+            case (.defects, _):
+                for defect in record.defects ?? [] {
+                    let fields = [defect.refdes, defect.part, defect.code, defect.category, defect.verdict.rawValue]
+                    emit(record, fields, Self.defectColumns, format, output)
+                    rows += 1
+                }
+            case (.measurements, _):
+                for measurement in record.measurements ?? [] {
+                    let fields = [measurement.name, InterchangeJSON.number(measurement.value), measurement.unit,
+                                  measurement.lsl.map(InterchangeJSON.number), measurement.usl.map(InterchangeJSON.number)]
+                    emit(record, fields, Self.measurementColumns, format, output)
+                    rows += 1
+                }
+            }
+        }
+        output.flush()
+        return rows
+    }
+
+    private func emit(_ record: UnitRecord, _ fields: [String?], _ columns: [String], _ format: Format,
+                      _ output: OutputBuffer) {
+        if format == .csv {
+            output.append(CSV.row(Self.unitFields(record) + fields))
+            return
+        }
+        var object: [(String, String)] = []
+        for (column, value) in zip(Self.unitColumns + columns, Self.unitFields(record) + fields) {
+            guard let value else { continue }
+            let numeric = ["position", "cycle_ms", "value", "lsl", "usl"].contains(column)
+            object.append((column, numeric ? value : InterchangeJSON.string(value)))
+        }
+        output.append("{" + object.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}\n")
+    }
+
+    private static func unitFields(_ record: UnitRecord) -> [String?] {
+        [record.line, record.station, record.device, record.program, record.serial, record.position.map(String.init),
+         record.result.rawValue, RFC3339.string(from: record.time), record.cycleMilliseconds.map(String.init)]
+    }
+
+    /// Every unit in the window, in time order, with its defects and measurements.
+    public func forEachUnit(_ body: (UnitRecord) throws -> Void) throws {
+        var conditions: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        if let since {
+            conditions.append("u.time >= ?")
+            arguments.append(since.storeMicroseconds)
+        }
+        if let until {
+            conditions.append("u.time < ?")
+            arguments.append(until.storeMicroseconds)
+        }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        try queue.read { db in
+            let units = try Row.fetchCursor(db, sql: """
+                SELECT u.id, l.name, s.name, d.name, p.name, u.serial, u.position, u.result, u.time, u.cycle_ms,
+                       u.has_defects, u.has_measurements
+                FROM units u
+                JOIN stations s ON s.id = u.station_id
+                JOIN lines l ON l.id = s.line_id
+                JOIN devices d ON d.id = u.device_id
+                JOIN programs p ON p.id = u.program_id
+                \(filter)
+                ORDER BY u.time, u.id
+                """, arguments: StatementArguments(arguments))
+            let defects = try db.makeStatement(sql: """
+                SELECT refdes, part, code, category, verdict FROM defects WHERE unit_id = ? ORDER BY slot
+                """)
+            let measurements = try db.makeStatement(sql: """
+                SELECT name, value, unit, lsl, usl FROM measurements WHERE unit_id = ? ORDER BY slot
+                """)
+            while let row = try units.next() {
+                let id: Int64 = row[0]
+                var record = UnitRecord(
+                    line: row[1], station: row[2], device: row[3], program: row[4], serial: row[5], position: row[6],
+                    result: (row[7] as Int64) == 0 ? .pass : .fail, time: Date(storeMicroseconds: row[8]),
+                    cycleMilliseconds: row[9])
+                if (row[10] as Int64) == 1 {
+                    record.defects = try Row.fetchAll(defects, arguments: [id]).map {
+                        DefectRecord(refdes: $0[0], part: $0[1], code: $0[2], category: $0[3],
+                                     verdict: ($0[4] as Int64) == 0 ? .real : .falseCall)
+                    }
+                }
+                if (row[11] as Int64) == 1 {
+                    record.measurements = try Row.fetchAll(measurements, arguments: [id]).map {
+                        MeasurementRecord(name: $0[0], value: $0[1], unit: $0[2], lsl: $0[3], usl: $0[4])
+                    }
+                }
+                try body(record)
+            }
+        }
+    }
+}
+
+/// Buffered output to a file handle (standard output by default), flushed every 64 KiB.
+public final class OutputBuffer {
+    private let handle: FileHandle
+    private var buffer = Data()
+
+    public init(handle: FileHandle = .standardOutput) {
+        self.handle = handle
+        buffer.reserveCapacity(70_000)
+    }
+
+    public func append(_ text: String) {
+        append(Data(text.utf8))
+    }
+
+    public func append(_ data: Data) {
+        buffer.append(data)
+        if buffer.count >= 65_536 { flush() }
+    }
+
+    public func flush() {
+        guard !buffer.isEmpty else { return }
+        handle.write(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+/// RFC 4180 CSV fields.
+enum CSV {
+    static func row(_ fields: [String?]) -> String {
+        fields.map { field in
+            guard let field else { return "" }
+            if field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+                return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            }
+            return field
+        }.joined(separator: ",") + "\r\n"
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import SMTQCore
+
+/// `smtq import`: interchange-schema JSON Lines into the store, through the writer.
+///
+/// By default the whole file is checked first and nothing is stored when any line is bad; with
+/// `skipBad` the good lines are stored and the bad ones reported. Importing a file twice stores it once.
+public struct JSONLImporter {
+    /// One bad line: `FILE:LINE: what is wrong`.
+    public struct Problem: Sendable, CustomStringConvertible {
+        public var file: String
+        public var line: Int
+        public var message: String
+        public var description: String { "\(file):\(line): \(message)" }
+    }
+
+    public struct Report: Sendable {
+        public var lines = 0
+        public var stored = 0
+        public var duplicates = 0
+        public var problems: [Problem] = []
+        /// Whether anything was written.
+        public var wroteRecords = false
+    }
+
+    public let path: String
+    public let displayName: String
+
+    public init(path: String, displayName: String? = nil) {
+        self.path = path
+        self.displayName = displayName ?? path
+    }
+
+    /// Checks every line without storing anything.
+    public func validate() throws -> Report {
+        var report = Report()
+        try forEachRecord { _, _ in } onProblem: { report.problems.append($0) } onLine: { report.lines += 1 }
+        return report
+    }
+
+    /// Imports through `writer`. Without `skipBad`, a file with any bad line stores nothing.
+    public func run(into writer: StoreWriter, skipBad: Bool, batchSize: Int = 500) throws -> Report {
+        if !skipBad {
+            let checked = try validate()
+            if !checked.problems.isEmpty { return checked }
+        }
+        var report = Report()
+        var batch: [IncomingUnit] = []
+        let now = Date()
+        var failure: String?
+        func flush() {
+            guard !batch.isEmpty, failure == nil else { return }
+            switch writer.submitAndWait(.units(batch, cursor: nil)) {
+            case let .durable(stored, duplicates):
+                report.stored += stored
+                report.duplicates += duplicates
+                report.wroteRecords = report.wroteRecords || stored > 0
+            case let .refused(reason):
+                failure = reason
+            }
+            batch.removeAll(keepingCapacity: true)
+        }
+        try forEachRecord { record, _ in
+            batch.append(IncomingUnit(record: record, hostTime: now))
+            if batch.count >= batchSize { flush() }
+        } onProblem: { report.problems.append($0) } onLine: { report.lines += 1 }
+        flush()
+        if let failure { throw ImportError(message: "\(displayName): stopped after \(report.stored) records: \(failure)") }
+        return report
+    }
+
+    private func forEachRecord(_ body: (UnitRecord, Int) throws -> Void, onProblem: (Problem) -> Void,
+                               onLine: () -> Void) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw ImportError(message: "\(displayName): cannot open the file (\(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"))")
+        }
+        defer { try? handle.close() }
+        var reader = LineReader(handle: handle)
+        let decoder = JSONDecoder()
+        while let line = try reader.next() {
+            if line.allSatisfy({ $0 == 32 || $0 == 9 }) { continue }
+            onLine()
+            do {
+                try body(try decoder.decode(UnitRecord.self, from: line), reader.lineNumber)
+            } catch let error as DecodingError {
+                onProblem(Problem(file: displayName, line: reader.lineNumber, message: Self.describe(error)))
+            }
+        }
+    }
+
+    /// A decoding error in a sentence.
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context, _ key: CodingKey? = nil) -> String {
+            let keys = context.codingPath + (key.map { [$0] } ?? [])
+            return keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+                .replacingOccurrences(of: ".[", with: "[")
+        }
+        switch error {
+        case let .keyNotFound(key, context):
+            return "missing key '\(path(context, key))'"
+        case let .typeMismatch(type, context):
+            if context.codingPath.isEmpty { return "the line is not a JSON object" }
+            return "'\(path(context))' should be \(typeName(type))"
+        case let .valueNotFound(type, context):
+            return "'\(path(context))' is null, should be \(typeName(type))"
+        case let .dataCorrupted(context):
+            if context.codingPath.isEmpty {
+                let detail = (context.underlyingError as NSError?)?.userInfo["NSDebugDescription"] as? String
+                return "not valid JSON" + (detail.map { " (\($0))" } ?? "")
+            }
+            return "'\(path(context))': \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: return "text"
+        case is Int.Type, is Double.Type: return "a number"
+        case is Array<Any>.Type: return "a list"
+        default: return "\(type)".lowercased().contains("array") ? "a list" : (type == UnitResult.self ? "pass or fail" : "an object")
+        }
+    }
+}
+
+/// The import could not run at all (unreadable file, the store refused).
+public struct ImportError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}

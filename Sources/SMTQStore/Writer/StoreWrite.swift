@@ -1,0 +1,112 @@
+import Foundation
+import SMTQCore
+
+/// A unit as it reaches the store: the record, plus where and when it was acquired.
+public struct IncomingUnit: Sendable {
+    public var record: UnitRecord
+    /// The device's own clock, when the device reports one.
+    public var deviceTime: Date?
+    /// When smtq received it.
+    public var hostTime: Date
+    /// The device's sequence number (FIFO or mailbox SEQ).
+    public var sourceSeq: Int?
+
+    public init(record: UnitRecord, deviceTime: Date? = nil, hostTime: Date = Date(), sourceSeq: Int? = nil) {
+        self.record = record
+        self.deviceTime = deviceTime
+        self.hostTime = hostTime
+        self.sourceSeq = sourceSeq
+    }
+}
+
+/// The last SEQ stored from a device, committed in the same transaction as its records.
+public struct DeviceCursorUpdate: Sendable, Equatable {
+    public var device: DeviceIdentity
+    public var seq: Int
+
+    public init(device: DeviceIdentity, seq: Int) {
+        self.device = device
+        self.seq = seq
+    }
+}
+
+/// One reading of a cumulative counter and the delta since the previous one.
+public struct CounterSample: Sendable, Equatable {
+    public var device: DeviceIdentity
+    public var counter: String
+    public var time: Date
+    public var value: Int64
+    /// `nil` for the first reading or after a reset.
+    public var delta: Int64?
+    /// `wrap` or `reset` when the counter went down.
+    public var event: String?
+
+    public init(device: DeviceIdentity, counter: String, time: Date, value: Int64, delta: Int64?, event: String? = nil) {
+        self.device = device
+        self.counter = counter
+        self.time = time
+        self.value = value
+        self.delta = delta
+        self.event = event
+    }
+}
+
+/// Something that happened to a device connection or its data.
+public struct DeviceEvent: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case connect, disconnect, error, gap, reset
+    }
+
+    public var device: DeviceIdentity
+    public var time: Date
+    public var kind: Kind
+    /// How many: lost records for a gap, errors folded into one event.
+    public var count: Int
+    public var detail: String?
+
+    public init(device: DeviceIdentity, time: Date, kind: Kind, count: Int = 1, detail: String? = nil) {
+        self.device = device
+        self.time = time
+        self.kind = kind
+        self.count = count
+        self.detail = detail
+    }
+}
+
+/// What a caller asks the writer to store; each is stored whole or not at all.
+public enum StoreWrite: Sendable {
+    /// Units, and optionally the device cursor they advance (for FIFO devices: the ACK follows durability).
+    case units([IncomingUnit], cursor: DeviceCursorUpdate?)
+    case counterSamples([CounterSample])
+    case deviceEvent(DeviceEvent)
+
+    /// How many records it holds, for batching and the memory bound.
+    var recordCount: Int {
+        switch self {
+        case let .units(units, _): return max(1, units.count)
+        case let .counterSamples(samples): return max(1, samples.count)
+        case .deviceEvent: return 1
+        }
+    }
+}
+
+/// The writer's answer to one write.
+public enum WriteOutcome: Sendable, Equatable {
+    /// Committed: it survives a crash of the process (and, with `synchronous: full`, a power loss).
+    case durable(stored: Int, duplicates: Int)
+    /// Not accepted: the memory buffer is full (the disk has been failing) or the writer has stopped.
+    case refused(String)
+}
+
+/// A unit as committed, handed to subscribers (the SPC engine) after the transaction.
+public struct StoredUnit: Sendable {
+    public var id: Int64
+    public var record: UnitRecord
+    /// Whether this is the serial's first result at the station.
+    public var isFirstPass: Bool
+}
+
+/// Everything one transaction stored.
+public struct CommittedBatch: Sendable {
+    public var units: [StoredUnit]
+}

@@ -1,0 +1,311 @@
+import Foundation
+import GRDB
+import Logging
+import SMTQConfig
+import SMTQCore
+
+/// The one writer of the database: a dedicated thread that groups incoming writes into transactions
+/// (at most `batchMaxRecords` records, or what arrived within `batchMaxDelay`), tells each caller when its
+/// write is durable, and hands every committed batch to its subscribers.
+///
+/// When the disk refuses writes (full, read-only, I/O errors), nothing is reported durable: the writes wait
+/// in memory, up to `memoryBufferRecords` records (beyond that new writes are refused, so FIFO devices keep
+/// theirs unacknowledged), one error is logged for the episode, and the writer retries until the disk takes
+/// them again.
+public final class StoreWriter: @unchecked Sendable {
+    public typealias Completion = @Sendable (WriteOutcome) -> Void
+    public typealias CommitHandler = @Sendable (CommittedBatch) -> Void
+
+    private struct Pending {
+        var write: StoreWrite
+        var completion: Completion
+    }
+
+    public let path: String
+    private let queue: DatabaseQueue
+    private let options: StorageConfig
+    private let logger: Logger
+    private let identities = IdentityCache()
+    private let retryInterval: Duration
+
+    // Guarded by `condition`.
+    private let condition = NSCondition()
+    private var pending: [Pending] = []
+    /// Records queued or being written, not yet durable: what the memory bound counts.
+    private var heldRecords = 0
+    private var firstPendingAt: ContinuousClock.Instant?
+    private var stopping = false
+    private var stopped = false
+    private var commitHandlers: [CommitHandler] = []
+    private var failing = false
+    private var maintenance: [@Sendable (Database) throws -> Void] = []
+    private var nextRetention = ContinuousClock.now + .seconds(5)
+
+    /// Opens (creating or migrating) the database and starts the writer thread.
+    public init(options: StorageConfig, logger: Logger = Logger(label: "smtq.store"),
+                retryInterval: Duration = .seconds(1)) throws(StoreError) {
+        self.path = options.databasePath
+        self.options = options
+        self.logger = logger
+        self.retryInterval = retryInterval
+        self.queue = try StoreDatabase.openForWriting(path: options.databasePath, synchronous: options.synchronous)
+        let thread = Thread { [self] in self.run() }
+        thread.name = "smtq.store.writer"
+        thread.start()
+    }
+
+    /// Subscribes to committed batches; the handler runs on the writer thread, so it must only hand off.
+    public func onCommit(_ handler: @escaping CommitHandler) {
+        condition.lock()
+        commitHandlers.append(handler)
+        condition.unlock()
+    }
+
+    /// Queues a write; `completion` is called once, from the writer thread, when it is durable or refused.
+    public func submit(_ write: StoreWrite, completion: @escaping Completion) {
+        condition.lock()
+        let count = write.recordCount
+        if stopping {
+            condition.unlock()
+            completion(.refused("the store is shutting down"))
+            return
+        }
+        if heldRecords + count > options.memoryBufferRecords {
+            condition.unlock()
+            completion(.refused("the store's memory buffer is full (\(options.memoryBufferRecords) records) while the database cannot be written"))
+            return
+        }
+        if pending.isEmpty { firstPendingAt = .now }
+        pending.append(Pending(write: write, completion: completion))
+        heldRecords += count
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Submits and waits (for the CLI and tests; never call it from the Swift concurrency pool).
+    public func submitAndWait(_ write: StoreWrite) -> WriteOutcome {
+        let done = DispatchSemaphore(value: 0)
+        let outcome = LockedBox<WriteOutcome>(.refused("no answer"))
+        submit(write) { result in
+            outcome.set(result)
+            done.signal()
+        }
+        done.wait()
+        return outcome.get()
+    }
+
+    /// Runs `work` in its own transaction between batches (retention pruning), on the writer thread.
+    public func schedule(_ work: @escaping @Sendable (Database) throws -> Void) {
+        condition.lock()
+        maintenance.append(work)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Records waiting to be written.
+    public var backlog: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return heldRecords
+    }
+
+    /// Stores what is queued (trying for at most `timeout`), then stops the thread. Writes still queued after
+    /// the timeout are refused, so their devices keep them.
+    public func shutdown(timeout: Duration = .seconds(10)) {
+        condition.lock()
+        stopping = true
+        condition.signal()
+        let deadline = Date().addingTimeInterval(timeout.totalSeconds)
+        while !stopped, condition.wait(until: deadline) {}
+        let left = pending
+        pending.removeAll()
+        heldRecords = 0
+        condition.unlock()
+        for item in left { item.completion(.refused("the store shut down before the write was durable")) }
+    }
+
+    /// Reads with the writer's own connection (serialised with the writes).
+    public func read<T>(_ work: (Database) throws -> T) throws -> T {
+        try queue.read(work)
+    }
+
+    // MARK: The writer thread
+
+    private func run() {
+        while true {
+            condition.lock()
+            while pending.isEmpty, maintenance.isEmpty, !stopping, !retentionDue {
+                _ = condition.wait(until: Date().addingTimeInterval((nextRetention - ContinuousClock.now).totalSeconds))
+            }
+            if !pending.isEmpty, !stopping, !failing {
+                let deadline = (firstPendingAt ?? .now) + options.batchMaxDelay
+                while heldRecords < options.batchMaxRecords, !stopping, ContinuousClock.now < deadline {
+                    _ = condition.wait(until: Date().addingTimeInterval((deadline - ContinuousClock.now).totalSeconds))
+                }
+            }
+            var batch: [Pending] = []
+            var count = 0
+            while let next = pending.first, batch.isEmpty || count + next.write.recordCount <= options.batchMaxRecords {
+                batch.append(pending.removeFirst())
+                count += next.write.recordCount
+            }
+            let jobs = maintenance
+            maintenance.removeAll()
+            let handlers = commitHandlers
+            let finishing = stopping && pending.isEmpty
+            condition.unlock()
+
+            if !batch.isEmpty { commit(batch, count: count, handlers: handlers) }
+            for job in jobs { runMaintenance(job) }
+            if retentionDue, !failing { pruneOnce() }
+            if finishing || (stopping && failing) {
+                condition.lock()
+                if pending.isEmpty || failing {
+                    stopped = true
+                    condition.broadcast()
+                    condition.unlock()
+                    return
+                }
+                condition.unlock()
+            }
+        }
+    }
+
+    private func commit(_ batch: [Pending], count: Int, handlers: [CommitHandler]) {
+        var outcomes: [WriteOutcome] = []
+        var committed = CommittedBatch(units: [])
+        do {
+            try queue.inTransaction(.immediate) { db in
+                outcomes = []
+                committed.units = []
+                for item in batch {
+                    outcomes.append(try self.apply(item.write, db, into: &committed))
+                }
+                return .commit
+            }
+        } catch {
+            identities.reset()
+            let problem = StoreError.from(error, path: path, doing: "writing \(count) records")
+            requeue(batch)
+            if !failing {
+                failing = true
+                logger.error("database write failed; records are held in memory and not acknowledged until it works again",
+                             metadata: ["database": "\(path)", "problem": "\(problem.message)", "held": "\(count)"])
+            }
+            sleepBeforeRetry()
+            return
+        }
+        if failing {
+            failing = false
+            logger.notice("database writes work again", metadata: ["database": "\(path)"])
+        }
+        condition.lock()
+        heldRecords -= count
+        condition.unlock()
+        for (item, outcome) in zip(batch, outcomes) { item.completion(outcome) }
+        if !committed.units.isEmpty {
+            for handler in handlers { handler(committed) }
+        }
+    }
+
+    private func apply(_ write: StoreWrite, _ db: Database, into committed: inout CommittedBatch) throws -> WriteOutcome {
+        switch write {
+        case let .units(units, cursor):
+            var inserter = UnitInserter(db: db, identities: identities)
+            for unit in units { try inserter.insert(unit) }
+            try inserter.flushRollups()
+            if let cursor {
+                let device = try identities.deviceID(cursor.device, db)
+                try db.cachedStatement(sql: """
+                    INSERT INTO device_cursors (device_id, seq, updated_at) VALUES (?, ?, ?)
+                    ON CONFLICT (device_id) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at
+                    """).execute(arguments: [device.id, cursor.seq, Date().storeMicroseconds])
+            }
+            committed.units.append(contentsOf: inserter.stored)
+            return .durable(stored: inserter.stored.count, duplicates: inserter.duplicates)
+        case let .counterSamples(samples):
+            for sample in samples {
+                let device = try identities.deviceID(sample.device, db)
+                try db.cachedStatement(sql: """
+                    INSERT INTO counter_samples (device_id, counter, time, value, delta, event) VALUES (?, ?, ?, ?, ?, ?)
+                    """).execute(arguments: [device.id, sample.counter, sample.time.storeMicroseconds, sample.value,
+                                             sample.delta, sample.event])
+            }
+            return .durable(stored: samples.count, duplicates: 0)
+        case let .deviceEvent(event):
+            let device = try identities.deviceID(event.device, db)
+            try db.cachedStatement(sql: """
+                INSERT INTO device_events (device_id, time, kind, count, detail) VALUES (?, ?, ?, ?, ?)
+                """).execute(arguments: [device.id, event.time.storeMicroseconds, event.kind.rawValue, event.count,
+                                         event.detail])
+            return .durable(stored: 1, duplicates: 0)
+        }
+    }
+
+    /// Puts a failed batch back at the head of the queue; its records stay counted as held.
+    private func requeue(_ batch: [Pending]) {
+        condition.lock()
+        if pending.isEmpty { firstPendingAt = .now }
+        pending.insert(contentsOf: batch, at: 0)
+        condition.unlock()
+    }
+
+    private func sleepBeforeRetry() {
+        condition.lock()
+        if !stopping {
+            _ = condition.wait(until: Date().addingTimeInterval(retryInterval.totalSeconds))
+        }
+        condition.unlock()
+    }
+
+    /// Whether a retention batch should run now (only when retention is configured).
+    private var retentionDue: Bool {
+        options.retention != nil && ContinuousClock.now >= nextRetention
+    }
+
+    /// Deletes one batch of expired records; runs again soon while there is more, else in ten minutes.
+    private func pruneOnce() {
+        guard let retention = options.retention else { return }
+        let cutoff = Date().addingTimeInterval(-retention.totalSeconds)
+        let deleted = LockedBox(0)
+        runMaintenance { db in deleted.set(try Retention.prune(db, before: cutoff)) }
+        if deleted.get() > 0 {
+            logger.debug("retention pruned units", metadata: ["units": "\(deleted.get())"])
+        }
+        nextRetention = ContinuousClock.now + (deleted.get() >= Retention.batchSize ? .milliseconds(200) : .seconds(600))
+    }
+
+    private func runMaintenance(_ job: @Sendable (Database) throws -> Void) {
+        do {
+            try queue.inTransaction(.immediate) { db in
+                try job(db)
+                return .commit
+            }
+        } catch {
+            identities.reset()
+            logger.warning("maintenance failed", metadata: ["database": "\(path)", "problem": "\(StoreError.from(error, path: path, doing: "maintenance").message)"])
+        }
+    }
+}
+
+/// A value handed between threads.
+final class LockedBox<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) {
+        self.value = value
+    }
+
+    func set(_ newValue: Value) {
+        lock.lock()
+        value = newValue
+        lock.unlock()
+    }
+
+    func get() -> Value {
+        lock.lock()
+        defer { lock.unlock() }
+        return value
+    }
+}

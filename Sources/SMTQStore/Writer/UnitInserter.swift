@@ -1,0 +1,167 @@
+import Foundation
+import GRDB
+import SMTQCore
+
+/// Inserts units inside one write transaction, keeping the first-pass flags and the rollups right whatever
+/// order the units arrive in.
+///
+/// A serial's results at a station form its cohort, which belongs to the bucket of its first result. A new
+/// result either starts a cohort, joins one (a retest, or a late record between known ones), or, when it is
+/// older than the known first result, becomes the new first: then the whole cohort moves from its old
+/// bucket to the new one. Each case changes only the rollup rows it touches.
+struct UnitInserter {
+    let db: Database
+    let identities: IdentityCache
+    private(set) var rollups = RollupDelta()
+    private(set) var stored: [StoredUnit] = []
+    private(set) var duplicates = 0
+
+    init(db: Database, identities: IdentityCache) {
+        self.db = db
+        self.identities = identities
+    }
+
+    /// An earlier result of the same serial at the same station.
+    private struct HistoryRow {
+        var id: Int64
+        var time: Int64
+        var passed: Bool
+        var firstPass: Bool
+        var programID: Int64
+        var defects: Int64
+        var falseCalls: Int64
+    }
+
+    private static let historySQL = """
+        SELECT id, time, result, first_pass, program_id, defect_count, false_call_count
+        FROM units WHERE serial = ? AND station_id = ? ORDER BY time
+        """
+
+    private static let insertUnitSQL = """
+        INSERT INTO units (device_id, station_id, program_id, serial, position, result, cycle_ms, time, device_time,
+                           host_time, source_seq, first_pass, defect_count, false_call_count, has_defects,
+                           has_measurements)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    private static let insertDefectSQL =
+        "INSERT INTO defects (unit_id, slot, refdes, part, code, category, verdict) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    private static let insertMeasurementSQL =
+        "INSERT INTO measurements (unit_id, slot, name, value, unit, lsl, usl) VALUES (?, ?, ?, ?, ?, ?, ?)"
+
+    mutating func insert(_ incoming: IncomingUnit) throws {
+        let record = incoming.record
+        let (deviceID, stationID) = try identities.deviceID(record.identity, db)
+        let programID = try identities.programID(record.program, db)
+        let time = record.time.storeMicroseconds
+        let history = try Row.fetchAll(db.cachedStatement(sql: Self.historySQL), arguments: [record.serial, stationID]).map {
+            HistoryRow(id: $0[0], time: $0[1], passed: ($0[2] as Int64) == 0, firstPass: ($0[3] as Int64) == 1,
+                       programID: $0[4], defects: $0[5], falseCalls: $0[6])
+        }
+        if history.contains(where: { $0.time == time }) {
+            duplicates += 1
+            return
+        }
+        let passed = record.result == .pass
+        let defects = Int64(record.defects?.filter { $0.verdict == .real }.count ?? 0)
+        let falseCalls = Int64(record.defects?.filter { $0.verdict == .falseCall }.count ?? 0)
+        let fail: Int64 = passed ? 0 : 1
+        let pass: Int64 = passed ? 1 : 0
+
+        rollups.update(RollupKey(stationID: stationID, programID: programID, bucket: Self.bucket(time))) {
+            $0.eventTests += 1
+            $0.eventFails += fail
+            $0.eventDefects += defects
+            $0.eventFalseCalls += falseCalls
+            $0.eventDefectiveUnits += defects > 0 ? 1 : 0
+        }
+
+        var isFirst = false
+        if history.isEmpty {
+            isFirst = true
+            rollups.update(RollupKey(stationID: stationID, programID: programID, bucket: Self.bucket(time))) {
+                $0.units += 1
+                $0.firstPassUnits += pass
+                $0.finalPassUnits += pass
+                $0.tests += 1
+                $0.fails += fail
+                $0.defects += defects
+                $0.falseCalls += falseCalls
+            }
+        } else if let first = history.first(where: \.firstPass), let last = history.last {
+            if time > first.time {
+                rollups.update(RollupKey(stationID: stationID, programID: first.programID, bucket: Self.bucket(first.time))) {
+                    $0.tests += 1
+                    $0.fails += fail
+                    $0.defects += defects
+                    $0.falseCalls += falseCalls
+                    if time > last.time { $0.finalPassUnits += pass - (last.passed ? 1 : 0) }
+                }
+            } else {
+                isFirst = true
+                try moveCohort(history: history, first: first, last: last, stationID: stationID)
+                rollups.update(RollupKey(stationID: stationID, programID: programID, bucket: Self.bucket(time))) {
+                    $0.units += 1
+                    $0.firstPassUnits += pass
+                    $0.finalPassUnits += last.passed ? 1 : 0
+                    $0.tests += Int64(history.count) + 1
+                    $0.fails += Int64(history.filter { !$0.passed }.count) + fail
+                    $0.defects += history.reduce(0) { $0 + $1.defects } + defects
+                    $0.falseCalls += history.reduce(0) { $0 + $1.falseCalls } + falseCalls
+                }
+            }
+        }
+        // else: the cohort's first result was pruned by retention; the unit counts as an event only.
+
+        try db.cachedStatement(sql: Self.insertUnitSQL).execute(arguments: [
+            deviceID, stationID, programID, record.serial, record.position, passed ? 0 : 1, record.cycleMilliseconds,
+            time, incoming.deviceTime?.storeMicroseconds, incoming.hostTime.storeMicroseconds, incoming.sourceSeq,
+            isFirst ? 1 : 0, defects, falseCalls, record.defects != nil, record.measurements != nil,
+        ])
+        let unitID = db.lastInsertedRowID
+        if let list = record.defects {
+            let statement = try db.cachedStatement(sql: Self.insertDefectSQL)
+            for (slot, defect) in list.enumerated() {
+                try statement.execute(arguments: [unitID, slot, defect.refdes, defect.part, defect.code, defect.category,
+                                                  defect.verdict == .real ? 0 : 1])
+            }
+        }
+        if let list = record.measurements {
+            let statement = try db.cachedStatement(sql: Self.insertMeasurementSQL)
+            for (slot, measurement) in list.enumerated() {
+                try statement.execute(arguments: [unitID, slot, measurement.name, measurement.value, measurement.unit,
+                                                  measurement.lsl, measurement.usl])
+            }
+        }
+        stored.append(StoredUnit(id: unitID, record: record, isFirstPass: isFirst))
+    }
+
+    /// Takes a whole cohort out of its bucket, because an older first result has arrived.
+    private mutating func moveCohort(history: [HistoryRow], first: HistoryRow, last: HistoryRow, stationID: Int64) throws {
+        rollups.update(RollupKey(stationID: stationID, programID: first.programID, bucket: Self.bucket(first.time))) {
+            $0.units -= 1
+            $0.firstPassUnits -= first.passed ? 1 : 0
+            $0.finalPassUnits -= last.passed ? 1 : 0
+            $0.tests -= Int64(history.count)
+            $0.fails -= Int64(history.filter { !$0.passed }.count)
+            $0.defects -= history.reduce(0) { $0 + $1.defects }
+            $0.falseCalls -= history.reduce(0) { $0 + $1.falseCalls }
+        }
+        try db.cachedStatement(sql: "UPDATE units SET first_pass = 0 WHERE id = ?").execute(arguments: [first.id])
+    }
+
+    /// Writes the merged rollup changes.
+    func flushRollups() throws {
+        let statement = try db.cachedStatement(sql: RollupDelta.upsertSQL)
+        for (key, counts) in rollups.rows {
+            var arguments: [any DatabaseValueConvertible] = [key.stationID, key.programID, key.bucket]
+            arguments.append(contentsOf: counts.values)
+            try statement.execute(arguments: StatementArguments(arguments))
+        }
+    }
+
+    static func bucket(_ microseconds: Int64) -> Int64 {
+        let (quotient, remainder) = microseconds.quotientAndRemainder(dividingBy: StoreSchema.bucketMicroseconds)
+        return remainder < 0 ? quotient - 1 : quotient
+    }
+}
