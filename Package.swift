@@ -59,6 +59,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Benchmarks and test probes (not installed): `swift run -c release smtq-bench --help`.
+        .target(name: "CIngestBaseline", linkerSettings: [.linkedLibrary("sqlite3")]),
+        .executableTarget(
+            name: "smtq-bench",
+            dependencies: [
+                "SMTQCore", "SMTQConfig", "SMTQStore", "CIngestBaseline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         .executableTarget(
             name: "smtqd",
             dependencies: [

@@ -1,0 +1,35 @@
+import Foundation
+import SMTQCore
+
+/// Timing and data generation shared by the benchmarks.
+enum Bench {
+    static func seconds(_ work: () throws -> Void) rethrows -> Double {
+        let start = ContinuousClock.now
+        try work()
+        return (ContinuousClock.now - start).totalSeconds
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted[sorted.count / 2]
+    }
+
+    static func removeDatabase(_ path: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
+    /// Units like the C baseline's: unique serials one second apart, every tenth failing, `defects` defects each.
+    static func units(count: Int, defects: Int, prefix: String, start: Date) -> [UnitRecord] {
+        let codes = ["BRIDGE", "MISSING", "TOMBSTONE"]
+        return (0..<count).map { index in
+            UnitRecord(
+                line: "L1", station: "AOI-1", device: "aoi1", program: "PCB-A", serial: prefix + String(index),
+                position: 1, result: index % 10 == 0 ? .fail : .pass, time: start.addingTimeInterval(Double(index)),
+                cycleMilliseconds: 1200,
+                defects: (0..<defects).map { slot in
+                    DefectRecord(refdes: "C\((index + slot) % 50)", part: "CAP-0402", code: codes[slot % 3],
+                                 category: codes[slot % 3].lowercased(), verdict: .real)
+                })
+        }
+    }
+}
