@@ -168,6 +168,18 @@ struct WriterTests {
         #expect(serials == ["fresh"])
     }
 
+    @Test("a writer idle for longer than its first retention check still answers (no busy wait)", arguments: [nil, Duration.seconds(86_400 * 400)])
+    func idleWriterStaysResponsive(retention: Duration?) throws {
+        let database = try TemporaryDatabase()
+        let writer = try database.writer(retention: retention)
+        defer { writer.shutdown() }
+        Thread.sleep(forTimeInterval: 6)
+        let start = Date()
+        let outcome = writer.submitAndWait(.units([IncomingUnit(record: Sample.unit(serial: "late", at: 0))], cursor: nil))
+        #expect(outcome == .durable(stored: 1, duplicates: 0))
+        #expect(Date().timeIntervalSince(start) < 5)
+    }
+
     @Test("counter samples and device events are stored")
     func acquisitionRecords() throws {
         let database = try TemporaryDatabase()

@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import GRDB
 import Logging
@@ -30,7 +31,7 @@ public final class StoreWriter: @unchecked Sendable {
 
     // Guarded by `condition`.
     private let condition = NSCondition()
-    private var pending: [Pending] = []
+    private var pending = Deque<Pending>()
     /// Records queued or being written, not yet durable: what the memory bound counts.
     private var heldRecords = 0
     private var firstPendingAt: ContinuousClock.Instant?
@@ -117,7 +118,7 @@ public final class StoreWriter: @unchecked Sendable {
         condition.signal()
         let deadline = Date().addingTimeInterval(timeout.totalSeconds)
         while !stopped, condition.wait(until: deadline) {}
-        let left = pending
+        let left = Array(pending)
         pending.removeAll()
         heldRecords = 0
         condition.unlock()
@@ -135,7 +136,11 @@ public final class StoreWriter: @unchecked Sendable {
         while true {
             condition.lock()
             while pending.isEmpty, maintenance.isEmpty, !stopping, !retentionDue {
-                _ = condition.wait(until: Date().addingTimeInterval((nextRetention - ContinuousClock.now).totalSeconds))
+                if options.retention == nil {
+                    condition.wait()
+                } else {
+                    _ = condition.wait(until: Date().addingTimeInterval((nextRetention - ContinuousClock.now).totalSeconds))
+                }
             }
             if !pending.isEmpty, !stopping, !failing {
                 let deadline = (firstPendingAt ?? .now) + options.batchMaxDelay
@@ -246,7 +251,7 @@ public final class StoreWriter: @unchecked Sendable {
     private func requeue(_ batch: [Pending]) {
         condition.lock()
         if pending.isEmpty { firstPendingAt = .now }
-        pending.insert(contentsOf: batch, at: 0)
+        pending.prepend(contentsOf: batch)
         condition.unlock()
     }
 

@@ -54,10 +54,7 @@ struct UnitInserter {
         let (deviceID, stationID) = try identities.deviceID(record.identity, db)
         let programID = try identities.programID(record.program, db)
         let time = record.time.storeMicroseconds
-        let history = try Row.fetchAll(db.cachedStatement(sql: Self.historySQL), arguments: [record.serial, stationID]).map {
-            HistoryRow(id: $0[0], time: $0[1], passed: ($0[2] as Int64) == 0, firstPass: ($0[3] as Int64) == 1,
-                       programID: $0[4], defects: $0[5], falseCalls: $0[6])
-        }
+        let history = try self.history(serial: record.serial, stationID: stationID)
         if history.contains(where: { $0.time == time }) {
             duplicates += 1
             return
@@ -113,27 +110,67 @@ struct UnitInserter {
         }
         // else: the cohort's first result was pruned by retention; the unit counts as an event only.
 
-        try db.cachedStatement(sql: Self.insertUnitSQL).execute(arguments: [
-            deviceID, stationID, programID, record.serial, record.position, passed ? 0 : 1, record.cycleMilliseconds,
-            time, incoming.deviceTime?.storeMicroseconds, incoming.hostTime.storeMicroseconds, incoming.sourceSeq,
-            isFirst ? 1 : 0, defects, falseCalls, record.defects != nil, record.measurements != nil,
-        ])
+        let unitStatement = try RawStatement(db, sql: Self.insertUnitSQL)
+        unitStatement.bind(1, deviceID)
+        unitStatement.bind(2, stationID)
+        unitStatement.bind(3, programID)
+        unitStatement.bind(4, record.serial)
+        unitStatement.bind(5, record.position)
+        unitStatement.bind(6, fail)
+        unitStatement.bind(7, record.cycleMilliseconds)
+        unitStatement.bind(8, time)
+        unitStatement.bind(9, incoming.deviceTime?.storeMicroseconds)
+        unitStatement.bind(10, incoming.hostTime.storeMicroseconds)
+        unitStatement.bind(11, incoming.sourceSeq)
+        unitStatement.bind(12, isFirst ? 1 : 0)
+        unitStatement.bind(13, defects)
+        unitStatement.bind(14, falseCalls)
+        unitStatement.bind(15, record.defects == nil ? 0 : 1)
+        unitStatement.bind(16, record.measurements == nil ? 0 : 1)
+        try unitStatement.execute()
         let unitID = db.lastInsertedRowID
-        if let list = record.defects {
-            let statement = try db.cachedStatement(sql: Self.insertDefectSQL)
+        if let list = record.defects, !list.isEmpty {
+            let statement = try RawStatement(db, sql: Self.insertDefectSQL)
             for (slot, defect) in list.enumerated() {
-                try statement.execute(arguments: [unitID, slot, defect.refdes, defect.part, defect.code, defect.category,
-                                                  defect.verdict == .real ? 0 : 1])
+                statement.bind(1, unitID)
+                statement.bind(2, Int64(slot))
+                statement.bind(3, defect.refdes)
+                statement.bind(4, defect.part)
+                statement.bind(5, defect.code)
+                statement.bind(6, defect.category)
+                statement.bind(7, defect.verdict == .real ? 0 : 1)
+                try statement.execute()
             }
         }
-        if let list = record.measurements {
-            let statement = try db.cachedStatement(sql: Self.insertMeasurementSQL)
+        if let list = record.measurements, !list.isEmpty {
+            let statement = try RawStatement(db, sql: Self.insertMeasurementSQL)
             for (slot, measurement) in list.enumerated() {
-                try statement.execute(arguments: [unitID, slot, measurement.name, measurement.value, measurement.unit,
-                                                  measurement.lsl, measurement.usl])
+                statement.bind(1, unitID)
+                statement.bind(2, Int64(slot))
+                statement.bind(3, measurement.name)
+                statement.bind(4, measurement.value)
+                statement.bind(5, measurement.unit)
+                statement.bind(6, measurement.lsl)
+                statement.bind(7, measurement.usl)
+                try statement.execute()
             }
         }
         stored.append(StoredUnit(id: unitID, record: record, isFirstPass: isFirst))
+    }
+
+    /// The serial's earlier results at the station, oldest first (usually none).
+    private func history(serial: String, stationID: Int64) throws -> [HistoryRow] {
+        let statement = try RawStatement(db, sql: Self.historySQL)
+        defer { statement.reset() }
+        statement.bind(1, serial)
+        statement.bind(2, stationID)
+        var rows: [HistoryRow] = []
+        while try statement.step() {
+            rows.append(HistoryRow(id: statement.int64(0), time: statement.int64(1), passed: statement.int64(2) == 0,
+                                   firstPass: statement.int64(3) == 1, programID: statement.int64(4),
+                                   defects: statement.int64(5), falseCalls: statement.int64(6)))
+        }
+        return rows
     }
 
     /// Takes a whole cohort out of its bucket, because an older first result has arrived.
