@@ -36,8 +36,17 @@ struct WriterTests {
         #expect(sequences == Array(1...1200))
     }
 
-    @Test("a full disk holds records unacknowledged, logs once, bounds memory, and resumes")
-    func diskFullEpisode() throws {
+    /// How a test makes the database refuse writes, and how it lets it write again.
+    enum Refusal: String, CaseIterable, Sendable {
+        /// SQLITE_FULL: the file may not grow (as on a full disk).
+        case diskFull
+        /// SQLITE_READONLY: the connection may not write (as on a read-only file or file system).
+        case readOnly
+    }
+
+    @Test("a full disk or a read-only database holds records unacknowledged, logs once, bounds memory, and resumes",
+          arguments: Refusal.allCases)
+    func refusalEpisode(refusal: Refusal) throws {
         let database = try TemporaryDatabase()
         let logs = CollectingLogHandler()
         let writer = try database.writer(batch: 50, delay: .milliseconds(1), buffer: 1000,
@@ -45,7 +54,12 @@ struct WriterTests {
         defer { writer.shutdown() }
         _ = writer.submitAndWait(.units([IncomingUnit(record: Sample.unit(serial: "warm", at: 0))], cursor: nil))
         let pages = try writer.read { try Int.fetchOne($0, sql: "PRAGMA page_count") ?? 0 }
-        writer.runAndWait { db in try db.execute(sql: "PRAGMA max_page_count = \(pages)") }
+        writer.runAndWait { db in
+            switch refusal {
+            case .diskFull: try db.execute(sql: "PRAGMA max_page_count = \(pages)")
+            case .readOnly: try db.execute(sql: "PRAGMA query_only = ON")
+            }
+        }
 
         let acknowledged = LockedBox(0)
         let big = (0..<40).map { MeasurementRecord(name: "M\($0)", value: Double($0), unit: String(repeating: "x", count: 200)) }
@@ -68,7 +82,12 @@ struct WriterTests {
         }
         #expect(reason.contains("memory buffer is full"))
 
-        writer.schedule { db in try db.execute(sql: "PRAGMA max_page_count = 1073741823") }
+        writer.schedule { db in
+            switch refusal {
+            case .diskFull: try db.execute(sql: "PRAGMA max_page_count = 1073741823")
+            case .readOnly: try db.execute(sql: "PRAGMA query_only = OFF")
+            }
+        }
         let deadline = Date().addingTimeInterval(10)
         while acknowledged.get() < 30, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         #expect(acknowledged.get() == 30)
@@ -134,7 +153,12 @@ struct WriterTests {
         let cutoff = now.addingTimeInterval(-30 * 86_400)
         func pruneOnce() -> Int {
             let deleted = LockedBox(0)
-            writer.runAndWait { db in deleted.set(try Retention.prune(db, before: cutoff)) }
+            writer.runAndWait { db in
+                try db.inTransaction {
+                    deleted.set(try Retention.prune(db, before: cutoff))
+                    return .commit
+                }
+            }
             return deleted.get()
         }
         var rounds = 1

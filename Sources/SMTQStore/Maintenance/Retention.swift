@@ -6,7 +6,8 @@ public enum Retention {
     /// Units deleted per transaction.
     public static let batchSize = 2000
 
-    /// Deletes up to `limit` units older than `cutoff` with their defects and measurements, and the rollup
+    /// Deletes (inside the caller's transaction) up to `limit` units older than `cutoff` with their defects
+    /// and measurements, and the rollup
     /// rows, counter samples, device events and delivered alerts before it. Returns the units deleted;
     /// fewer than `limit` means nothing older is left.
     @discardableResult

@@ -95,7 +95,8 @@ public final class StoreWriter: @unchecked Sendable {
         return outcome.get()
     }
 
-    /// Runs `work` in its own transaction between batches (retention pruning), on the writer thread.
+    /// Runs `work` on the writer thread between batches (retention pruning, settings), outside any
+    /// transaction: a job that changes data opens its own (`db.inTransaction`).
     public func schedule(_ work: @escaping @Sendable (Database) throws -> Void) {
         condition.lock()
         maintenance.append(work)
@@ -273,7 +274,12 @@ public final class StoreWriter: @unchecked Sendable {
         guard let retention = options.retention else { return }
         let cutoff = Date().addingTimeInterval(-retention.totalSeconds)
         let deleted = LockedBox(0)
-        runMaintenance { db in deleted.set(try Retention.prune(db, before: cutoff)) }
+        runMaintenance { db in
+            try db.inTransaction(.immediate) {
+                deleted.set(try Retention.prune(db, before: cutoff))
+                return .commit
+            }
+        }
         if deleted.get() > 0 {
             logger.debug("retention pruned units", metadata: ["units": "\(deleted.get())"])
         }
@@ -282,10 +288,7 @@ public final class StoreWriter: @unchecked Sendable {
 
     private func runMaintenance(_ job: @Sendable (Database) throws -> Void) {
         do {
-            try queue.inTransaction(.immediate) { db in
-                try job(db)
-                return .commit
-            }
+            try queue.writeWithoutTransaction { db in try job(db) }
         } catch {
             identities.reset()
             logger.warning("maintenance failed", metadata: ["database": "\(path)", "problem": "\(StoreError.from(error, path: path, doing: "maintenance").message)"])
