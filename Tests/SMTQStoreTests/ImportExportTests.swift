@@ -15,7 +15,7 @@ struct ImportExportTests {
 
     func export(_ path: String, _ table: Exporter.Table, _ format: Exporter.Format) throws -> Data {
         let file = URL(fileURLWithPath: path + ".\(table.rawValue).\(format.rawValue)")
-        FileManager.default.createFile(atPath: file.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: file.path, contents: nil)
         let handle = try FileHandle(forWritingTo: file)
         try Exporter(queue: StoreDatabase.openReadOnly(path: path)).write(table, as: format, to: OutputBuffer(handle: handle))
         try handle.close()

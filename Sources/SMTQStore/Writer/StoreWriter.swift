@@ -55,7 +55,8 @@ public final class StoreWriter: @unchecked Sendable {
         thread.start()
     }
 
-    /// Subscribes to committed batches; the handler runs on the writer thread, so it must only hand off.
+    /// Subscribes to committed batches. The handler runs on the writer thread before the batch's durability
+    /// callbacks, so it must only hand off (to its own queue).
     public func onCommit(_ handler: @escaping CommitHandler) {
         condition.lock()
         commitHandlers.append(handler)
@@ -208,10 +209,11 @@ public final class StoreWriter: @unchecked Sendable {
         condition.lock()
         heldRecords -= count
         condition.unlock()
-        for (item, outcome) in zip(batch, outcomes) { item.completion(outcome) }
+        // Subscribers first: once a caller hears "durable", the batch has been handed onward.
         if !committed.units.isEmpty {
             for handler in handlers { handler(committed) }
         }
+        for (item, outcome) in zip(batch, outcomes) { item.completion(outcome) }
     }
 
     private func apply(_ write: StoreWrite, _ db: Database, into committed: inout CommittedBatch) throws -> WriteOutcome {
