@@ -33,7 +33,20 @@ let package = Package(
             dependencies: ["SMTQCore", .product(name: "Yams", package: "Yams")]
         ),
         // The safe Swift layer over libmodbus.
-        .target(name: "SMTQModbus", dependencies: ["CModbus"]),
+        .target(name: "SMTQModbus", dependencies: ["CModbus", "SMTQConfig"]),
+        // Register decoding and request planning (pure), device pollers and bus workers.
+        .target(
+            name: "SMTQAcquisition",
+            dependencies: [
+                "SMTQCore", "SMTQConfig", "SMTQModbus", "SMTQStore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Device simulators on libmodbus's server side (tests, the demo, benchmarks).
+        .target(
+            name: "SMTQSimulator",
+            dependencies: ["SMTQCore", "SMTQConfig", "SMTQModbus", "SMTQAcquisition", "CModbus"]
+        ),
         // SQLite storage through GRDB.
         .target(
             name: "SMTQStore",
@@ -58,8 +71,9 @@ let package = Package(
         .executableTarget(
             name: "smtq",
             dependencies: [
-                "SMTQCore", "SMTQConfig", "SMTQModbus", "SMTQStore",
+                "SMTQCore", "SMTQConfig", "SMTQModbus", "SMTQStore", "SMTQAcquisition", "SMTQSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Benchmarks and test probes (not installed): `swift run -c release smtq-bench --help`.

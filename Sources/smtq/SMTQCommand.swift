@@ -12,6 +12,9 @@ struct SMTQCommand: ParsableCommand {
             Run 'smtq help SUBCOMMAND' for the details of a subcommand.
             """,
         version: SMTQVersion.current,
-        subcommands: [CheckConfigCommand.self, ImportCommand.self, ExportCommand.self, DatabaseCommand.self, VersionCommand.self]
+        subcommands: [
+            CheckConfigCommand.self, CollectCommand.self, SimulateCommand.self, ImportCommand.self, ExportCommand.self,
+            DatabaseCommand.self, VersionCommand.self,
+        ]
     )
 }

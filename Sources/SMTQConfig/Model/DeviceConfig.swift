@@ -53,6 +53,16 @@ public struct SerialLineSettings: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "\(port) \(lineSettingsDescription)" }
+
+    public init(port: String, baud: Int = 19_200, parity: Parity = .even, dataBits: Int = 8, stopBits: Int = 1,
+                mode: SerialMode = .rs232) {
+        self.port = port
+        self.baud = baud
+        self.parity = parity
+        self.dataBits = dataBits
+        self.stopBits = stopBits
+        self.mode = mode
+    }
 }
 
 public enum Parity: String, Sendable, Hashable, CaseIterable {

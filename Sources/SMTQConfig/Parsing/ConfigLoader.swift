@@ -27,6 +27,25 @@ public enum ConfigLoader {
     }
 }
 
+extension ConfigLoader {
+    /// Loads only profiles: a YAML document whose one key is `profiles` (the format of config/profiles/*.yaml).
+    public static func loadProfiles(text: String, file: String) throws(ConfigError) -> [String: DeviceProfile] {
+        let sink = DiagnosticSink()
+        let parser = ConfigParser(sink: sink, configPath: file)
+        if let document = YAMLDocument.parse(text: text, file: file, sink: sink), let rootNode = document.root {
+            let root = ConfigNode(node: rootNode, path: .root, file: file, sink: sink)
+            if let map = root.mapping() {
+                if let profiles = map.required("profiles", expected: "a mapping of profile names to profiles") {
+                    parser.parseProfiles(profiles)
+                }
+                map.finish()
+            }
+        }
+        guard sink.isEmpty else { throw ConfigError(diagnostics: sink.sorted) }
+        return parser.profiles
+    }
+}
+
 /// One reading of a configuration: the sink, the folder relative paths start from, and what has been
 /// defined so far (so that references are checked against what exists, even if its definition has errors).
 final class ConfigParser {

@@ -132,6 +132,14 @@ public final class StoreWriter: @unchecked Sendable {
         try queue.read(work)
     }
 
+    /// The last SEQ stored from a device (FIFO and mailbox), or nil when none was.
+    public func storedCursor(device: String) throws -> Int? {
+        try queue.read { db in
+            try Int.fetchOne(db, sql: "SELECT c.seq FROM device_cursors c JOIN devices d ON d.id = c.device_id WHERE d.name = ?",
+                             arguments: [device])
+        }
+    }
+
     // MARK: The writer thread
 
     private func run() {

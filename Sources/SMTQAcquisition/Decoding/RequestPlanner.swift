@@ -1,0 +1,47 @@
+/// Plans the reads of one poll: ranges of registers merged into as few requests as the device allows.
+public enum RequestPlanner {
+    /// Merges `ranges` (sorted or not) when the gap between them is at most `maxGap` registers and the merged
+    /// read stays within `maxPerRequest`; splits a range longer than `maxPerRequest`. With `separate`, every
+    /// range is read on its own (split if too long).
+    public static func plan(_ ranges: [Range<Int>], maxPerRequest: Int, maxGap: Int = 0, separate: Bool = false) -> [Range<Int>] {
+        let limit = max(1, maxPerRequest)
+        var requests: [Range<Int>] = []
+        for range in ranges.filter({ !$0.isEmpty }).sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if !separate, let last = requests.last, range.lowerBound - last.upperBound <= maxGap,
+               max(last.upperBound, range.upperBound) - last.lowerBound <= limit {
+                requests[requests.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
+                continue
+            }
+            var start = range.lowerBound
+            if !separate, let last = requests.last, start < last.upperBound { start = last.upperBound }
+            while start < range.upperBound {
+                let end = min(range.upperBound, start + limit)
+                requests.append(start..<end)
+                start = end
+            }
+        }
+        return requests
+    }
+}
+
+/// Registers read in one poll, by address.
+public struct RegisterImage: Sendable {
+    private var words: [Int: UInt16] = [:]
+
+    public init() {}
+
+    public mutating func store(_ values: [UInt16], at address: Int) {
+        for (offset, value) in values.enumerated() { words[address + offset] = value }
+    }
+
+    /// The registers of `range`, or nil when any was not read.
+    public subscript(range: Range<Int>) -> [UInt16]? {
+        var result: [UInt16] = []
+        result.reserveCapacity(range.count)
+        for address in range {
+            guard let value = words[address] else { return nil }
+            result.append(value)
+        }
+        return result
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import Logging
+import SMTQConfig
+import SMTQCore
+import SMTQModbus
+import SMTQStore
+
+/// The acquisition logic of one device: what one poll reads, decodes, stores and acknowledges. It runs on
+/// the thread that owns the device's connection (its own for TCP, the bus worker's for RTU).
+final class DevicePoller {
+    let device: DeviceConfig
+    let profile: DeviceProfile
+    let writer: StoreWriter
+    let status: StatusBox
+    let logger: Logger
+    let specs: [String: [String: MeasurementSpec]]
+    /// Protocol address offset: -1 for one-based profiles.
+    let addressShift: Int
+    let maxPerRequest: Int
+    let pause: Duration
+    let decoder: RecordDecoder?
+    var backoff: Backoff
+    var nextPoll = ContinuousClock.now
+    var cursorLoaded = false
+    /// FIFO and mailbox: the last SEQ stored.
+    var cursor: Int?
+    /// Counters: the last values read.
+    var lastCounters: [String: UInt64] = [:]
+
+    init(device: DeviceConfig, profile: DeviceProfile, products: [String: ProductConfig], writer: StoreWriter,
+         logger: Logger, minimumPause: Duration = .zero) {
+        self.device = device
+        self.profile = profile
+        self.writer = writer
+        self.logger = logger
+        self.status = StatusBox(device: device.name)
+        self.specs = products.mapValues(\.measurements)
+        let addressing = device.quirks.addressing ?? profile.addressing
+        self.addressShift = addressing == .oneBased ? -1 : 0
+        self.maxPerRequest = device.quirks.maxRegistersPerRequest ?? profile.maxRegistersPerRequest
+        self.pause = Swift.max(device.quirks.pauseBetweenRequests, minimumPause)
+        self.decoder = profile.record.map { RecordDecoder(layout: $0, stringByteOrder: device.quirks.stringByteOrder) }
+        self.backoff = Backoff(initial: device.backoff.initial, max: device.backoff.max, jitter: device.backoff.jitter)
+    }
+
+    var name: String { device.name }
+
+    /// One poll. Returns true when the device has more records waiting (poll again at once).
+    func poll(_ connection: ModbusConnection) throws(ModbusError) -> Bool {
+        if !cursorLoaded {
+            cursor = try? writer.storedCursor(device: device.name)
+            cursorLoaded = true
+        }
+        status.update { $0.polls += 1 }
+        switch profile.mode {
+        case .fifo: return try pollFIFO(connection)
+        case .mailbox:
+            try pollMailbox(connection)
+            return false
+        case .counters:
+            try pollCounters(connection)
+            return false
+        }
+    }
+
+    // MARK: Reading
+
+    /// Reads `ranges` (profile addresses) with as few requests as allowed, retrying failed requests.
+    func read(_ ranges: [Range<Int>], _ connection: ModbusConnection) throws(ModbusError) -> RegisterImage {
+        var image = RegisterImage()
+        let requests = RequestPlanner.plan(ranges, maxPerRequest: maxPerRequest, maxGap: device.quirks.maxMergeGap,
+                                           separate: device.quirks.oneRequestPerField)
+        for request in requests {
+            let values = try withRetries("reading") { () throws(ModbusError) -> [UInt16] in
+                try connection.read(profile.table, address: request.lowerBound + addressShift, count: request.count, name: name)
+            }
+            image.store(values, at: request.lowerBound)
+        }
+        return image
+    }
+
+    func writeRegister(_ address: Int, _ value: UInt16, _ connection: ModbusConnection) throws(ModbusError) {
+        try withRetries("writing") { () throws(ModbusError) in
+            try connection.write(register: address + addressShift, value: value, name: name)
+        }
+    }
+
+    /// Runs one request, repeating it after a timeout, CRC error or bad answer up to `retries` times.
+    /// Exceptions are the device's answer and are not repeated.
+    private func withRetries<T>(_ what: String, _ request: () throws(ModbusError) -> T) throws(ModbusError) -> T {
+        var attempt = 0
+        while true {
+            if pause > .zero { Thread.sleep(forTimeInterval: pause.totalSeconds) }
+            do {
+                return try request()
+            } catch {
+                count(error)
+                attempt += 1
+                let repeatable = error.kind == .timeout || error.kind == .crc || error.kind == .badData
+                guard repeatable, attempt <= device.retries else { throw error }
+            }
+        }
+    }
+
+    func count(_ error: ModbusError) {
+        status.update {
+            switch error.kind {
+            case .timeout: $0.timeouts += 1
+            case .exception: $0.exceptions += 1
+            case .crc: $0.crcErrors += 1
+            default: $0.otherErrors += 1
+            }
+            $0.lastError = error.message
+        }
+    }
+
+    // MARK: Storing
+
+    /// The unit record for a decoded block: identity from config, program from the block or config, spec
+    /// limits from the product, time from the device's clock when it is plausible, else the host's.
+    func unit(from decoded: DecodedRecord, hostTime: Date, seq: Int) -> IncomingUnit {
+        let program = decoded.program.flatMap { $0.isEmpty ? nil : $0 } ?? device.program ?? "unknown"
+        var time = hostTime
+        if let deviceTime = decoded.deviceTime, deviceTime > hostTime.addingTimeInterval(-30 * 86_400),
+           deviceTime < hostTime.addingTimeInterval(300) {
+            time = deviceTime
+        }
+        let measurements = decoded.measurements?.map { measurement -> MeasurementRecord in
+            var filled = measurement
+            if let spec = specs[program]?[measurement.name] {
+                filled.lsl = filled.lsl ?? spec.lsl
+                filled.usl = filled.usl ?? spec.usl
+                filled.unit = filled.unit ?? spec.unit
+            }
+            return filled
+        }
+        let record = UnitRecord(
+            line: device.line, station: device.station, device: device.name, program: program, serial: decoded.serial,
+            position: decoded.position, result: decoded.result, time: time, cycleMilliseconds: decoded.cycleMilliseconds,
+            defects: decoded.defects, measurements: measurements)
+        return IncomingUnit(record: record, deviceTime: decoded.deviceTime, hostTime: hostTime, sourceSeq: seq)
+    }
+
+    /// Submits and waits until durable; nil when the store refused (the device keeps the record).
+    func store(_ write: StoreWrite) -> WriteOutcome? {
+        let outcome = writer.submitAndWait(write)
+        if case let .refused(reason) = outcome {
+            status.update { $0.lastError = "store: \(reason)" }
+            logger.warning("store refused a record; it stays on the device", metadata: ["device": "\(name)", "reason": "\(reason)"])
+            return nil
+        }
+        return outcome
+    }
+
+    func event(_ kind: DeviceEvent.Kind, count: Int = 1, detail: String? = nil) {
+        writer.submit(.deviceEvent(DeviceEvent(device: device.identity, time: Date(), kind: kind, count: count, detail: detail))) { _ in }
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+
+/// What `smtq status` and the metrics show about one device.
+public struct DeviceStatus: Sendable, Equatable {
+    public var device: String
+    public var connected = false
+    public var lastSuccess: Date?
+    public var consecutiveErrors = 0
+    public var polls = 0
+    public var timeouts = 0
+    public var exceptions = 0
+    public var crcErrors = 0
+    public var otherErrors = 0
+    public var reconnects = 0
+    /// Records stored (FIFO and mailbox) or counter samples taken.
+    public var recordsRead = 0
+    /// FIFO records seen again after a restart and only acknowledged.
+    public var duplicates = 0
+    /// Mailbox records lost between polls (sum of the gaps).
+    public var lostRecords = 0
+    /// Mailbox reads that changed between requests and were repeated.
+    public var tornReads = 0
+    /// Record blocks that could not be decoded (logged and recorded as device events).
+    public var badRecords = 0
+    public var lastError: String?
+
+    public init(device: String) {
+        self.device = device
+    }
+}
+
+/// A device's status, updated by its poller's thread and read by anyone.
+final class StatusBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var status: DeviceStatus
+
+    init(device: String) {
+        status = DeviceStatus(device: device)
+    }
+
+    var snapshot: DeviceStatus {
+        lock.lock()
+        defer { lock.unlock() }
+        return status
+    }
+
+    func update(_ change: (inout DeviceStatus) -> Void) {
+        lock.lock()
+        change(&status)
+        lock.unlock()
+    }
+}
+
+/// Exponential reconnect back-off with jitter.
+struct Backoff {
+    let initial: Duration
+    let max: Duration
+    let jitter: Double
+    private(set) var failures = 0
+
+    init(initial: Duration, max: Duration, jitter: Double) {
+        self.initial = initial
+        self.max = max
+        self.jitter = jitter
+    }
+
+    mutating func reset() {
+        failures = 0
+    }
+
+    /// The delay before the next attempt after one more failure.
+    mutating func next() -> Duration {
+        failures += 1
+        let exponent = Double(min(failures - 1, 30))
+        let base = min(max.totalSeconds, initial.totalSeconds * pow(2, exponent))
+        let spread = base * jitter * Double.random(in: -1...1)
+        return .milliseconds(Int64(((base + spread) * 1000).rounded()))
+    }
+}

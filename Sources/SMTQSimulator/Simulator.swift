@@ -1,0 +1,97 @@
+import Foundation
+import SMTQConfig
+import SMTQCore
+import SMTQModbus
+
+/// `smtq simulate`: one or more simulated machines (one per unit id) behind one TCP listener or one serial
+/// port, producing records at a rate and answering Modbus requests, with optional faults.
+public final class Simulator {
+    public enum Endpoint: Sendable {
+        case tcp(host: String, port: Int)
+        case serial(SerialLineSettings)
+    }
+
+    private let options: SimulatorOptions
+    private let server: ModbusServer
+    private var devices: [Int: DeviceSimulator] = [:]
+    private var faults: SimulatorRandom
+    private let log: FileHandle?
+    private var answered = 0
+
+    public init(options: SimulatorOptions, endpoint: Endpoint) throws {
+        self.options = options
+        switch endpoint {
+        case let .tcp(host, port): server = try ModbusServer(listenHost: host, port: port)
+        case let .serial(settings): server = try ModbusServer(serial: settings)
+        }
+        for unit in options.unitIDs {
+            guard let device = DeviceSimulator(unit: unit, options: options) else {
+                throw SimulatorError(message: "cannot allocate registers for unit \(unit)")
+            }
+            devices[unit] = device
+        }
+        faults = SimulatorRandom(seed: options.seed ^ 0xFA17)
+        if let path = options.logPath {
+            guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+                throw SimulatorError(message: "cannot write the log file \(path)")
+            }
+            log = handle
+        } else {
+            log = nil
+        }
+    }
+
+    /// Serves and produces until `shouldStop` says so (checked every 50 ms or sooner).
+    public func run(until shouldStop: () -> Bool) {
+        let interval = options.rate > 0 ? Duration.milliseconds(Int64((1000 / options.rate).rounded())) : nil
+        var nextProduction = ContinuousClock.now
+        while !shouldStop() {
+            if let interval, ContinuousClock.now >= nextProduction {
+                produceAll()
+                nextProduction += interval
+                if ContinuousClock.now - nextProduction > .seconds(1) { nextProduction = ContinuousClock.now }
+            }
+            let untilNext = interval.map { _ in max(.zero, nextProduction - ContinuousClock.now) } ?? .milliseconds(50)
+            let wait = Int32(min(50, max(0, untilNext.totalMilliseconds)))
+            server.serve(timeoutMilliseconds: wait, route: route, answered: answer)
+        }
+    }
+
+    private func produceAll() {
+        let now = Date()
+        for unit in options.unitIDs {
+            guard let device = devices[unit], device.canProduce else { continue }
+            let (record, seq) = device.produce(now: now)
+            if let log {
+                let line = InterchangeJSON.line(record)
+                log.write(Data((line.dropLast() + ",\"seq\":\(seq),\"unit_id\":\(unit)}\n").utf8))
+            }
+        }
+    }
+
+    private func route(_ request: ServerRequest) -> (mapping: RegisterMapping?, fault: ModbusServer.Fault?, delay: Duration) {
+        guard let device = devices[request.unit] else { return (nil, nil, .zero) }
+        var fault: ModbusServer.Fault?
+        if options.exceptionRate > 0, Double.random(in: 0..<1, using: &faults) < options.exceptionRate {
+            fault = .exception(6)
+        } else if options.garbageRate > 0, Double.random(in: 0..<1, using: &faults) < options.garbageRate {
+            fault = .garbage
+        }
+        return (device.mapping, fault, options.delay)
+    }
+
+    private func answer(_ request: ServerRequest) {
+        if request.function == 6 || request.function == 16 { devices[request.unit]?.written(request) }
+        answered += 1
+        if let every = options.dropConnectionEvery, answered % every == 0 { server.dropClients() }
+    }
+
+    /// Records waiting in the FIFO queues.
+    public var backlog: Int { devices.values.reduce(0) { $0 + $1.backlog } }
+}
+
+/// The simulator could not start.
+public struct SimulatorError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
