@@ -99,6 +99,13 @@ let package = Package(
             name: "SMTQStoreTests",
             dependencies: ["SMTQStore", "SMTQCore", "SMTQConfig", .product(name: "Logging", package: "swift-log")]
         ),
+        .testTarget(
+            name: "SMTQAcquisitionTests",
+            dependencies: [
+                "SMTQAcquisition", "SMTQConfig", "SMTQCore", "SMTQStore", "SMTQSimulator",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         .testTarget(name: "SMTQConfigTests", dependencies: ["SMTQConfig", "SMTQCore"], exclude: ["Fixtures"]),
         // Runs the built `smtq` and `smtqd` binaries as a user would.
         .testTarget(name: "SMTQCLITests"),

@@ -46,12 +46,14 @@ public final class Simulator {
         let interval = options.rate > 0 ? Duration.milliseconds(Int64((1000 / options.rate).rounded())) : nil
         var nextProduction = ContinuousClock.now
         while !shouldStop() {
-            if let interval, ContinuousClock.now >= nextProduction {
+            let producing = devices.values.contains { !$0.isDone }
+            if let interval, producing, ContinuousClock.now >= nextProduction {
                 produceAll()
                 nextProduction += interval
                 if ContinuousClock.now - nextProduction > .seconds(1) { nextProduction = ContinuousClock.now }
             }
-            let untilNext = interval.map { _ in max(.zero, nextProduction - ContinuousClock.now) } ?? .milliseconds(50)
+            let untilNext = producing ? (interval.map { _ in max(.zero, nextProduction - ContinuousClock.now) } ?? .milliseconds(50))
+                : .milliseconds(50)
             let wait = Int32(min(50, max(0, untilNext.totalMilliseconds)))
             server.serve(timeoutMilliseconds: wait, route: route, answered: answer)
         }

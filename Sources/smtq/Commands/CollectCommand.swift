@@ -44,23 +44,11 @@ struct CollectCommand: ParsableCommand {
             throw ExitCode.failure
         }
         let collector = Collector(configuration: configuration, writer: writer)
-        let stop = DispatchSemaphore(value: 0)
-        let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number)
-            source.setEventHandler { stop.signal() }
-            source.resume()
-            return source
-        }
+        let signals = StopSignals()
         collector.start()
-        if let seconds {
-            _ = stop.wait(timeout: .now() + seconds)
-        } else {
-            stop.wait()
-        }
+        signals.wait(seconds: seconds)
         collector.stop()
         writer.shutdown()
-        signals.forEach { $0.cancel() }
         print("device       connected  records  duplicates  lost  torn  bad  timeouts  exceptions  crc  reconnects  last error")
         for status in collector.statuses {
             print(String(format: "%-12@ %-9@ %8d %11d %5d %5d %4d %9d %11d %4d %11d  %@", status.device, status.connected ? "yes" : "no",

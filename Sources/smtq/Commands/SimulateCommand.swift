@@ -103,7 +103,8 @@ struct SimulateCommand: ParsableCommand {
             throw ExitCode.failure
         }
         Console.error("simulating \(kind.rawValue) (\(mode.rawValue), profile \(profile.name)) unit \(options.unitIDs.map(String.init).joined(separator: ",")) on \(listen ?? serial ?? "")")
-        simulator.run { false }
+        let signals = StopSignals()
+        simulator.run { signals.isRequested }
     }
 
     private func resolveProfile() throws -> DeviceProfile {

@@ -1,0 +1,105 @@
+import Foundation
+import GRDB
+import SMTQCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Starting the built binaries (and socat) as separate processes, and reading what they wrote.
+enum Processes {
+    static let productsFolder: URL = {
+        var url = Bundle.main.bundleURL
+        while url.path != "/" {
+            if FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("smtq").path) { return url }
+            url = url.deletingLastPathComponent()
+        }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug")
+    }()
+
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    final class Running {
+        let process: Process
+        let output = Pipe()
+
+        init(_ executable: String, _ arguments: [String]) throws {
+            process = Process()
+            process.executableURL = executable.hasPrefix("/") ? URL(fileURLWithPath: executable)
+                : Processes.productsFolder.appendingPathComponent(executable)
+            process.arguments = arguments
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+        }
+
+        /// SIGTERM (or another signal), SIGKILL if it has not exited 15 s later, then the output.
+        @discardableResult
+        func stop(_ signal: Int32 = SIGTERM) -> String {
+            if process.isRunning { kill(process.processIdentifier, signal) }
+            let deadline = Date().addingTimeInterval(15)
+            while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return text
+        }
+
+        deinit {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+    }
+
+    /// A TCP port nobody listens on right now.
+    static func freePort() -> Int {
+        let socketDescriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socketDescriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketDescriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketDescriptor, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Waits until `condition` holds (checked every 100 ms) or `seconds` pass.
+    @discardableResult
+    static func wait(seconds: Double, until condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() { return true }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return try condition()
+    }
+
+    static func temporaryFolder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("smtq-acq-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// The simulator's log: every produced record with its seq and unit id.
+    static func simulatorLog(_ path: URL) throws -> [(record: UnitRecord, seq: Int, unit: Int)] {
+        let text = (try? String(contentsOf: path, encoding: .utf8)) ?? ""
+        return try text.split(separator: "\n").map { line in
+            let data = Data(line.utf8)
+            let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+            return (try JSONDecoder().decode(UnitRecord.self, from: data), object["seq"] as? Int ?? -1, object["unit_id"] as? Int ?? -1)
+        }
+    }
+
+    static func count(_ database: String, _ sql: String = "SELECT count(*) FROM units") -> Int {
+        guard FileManager.default.fileExists(atPath: database) else { return 0 }
+        var configuration = Configuration()
+        configuration.readonly = true
+        return (try? DatabaseQueue(path: database, configuration: configuration).read { try Int.fetchOne($0, sql: sql) ?? 0 }) ?? 0
+    }
+}
