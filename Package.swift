@@ -78,10 +78,11 @@ let package = Package(
         ),
         // Benchmarks and test probes (not installed): `swift run -c release smtq-bench --help`.
         .target(name: "CIngestBaseline", linkerSettings: [.linkedLibrary("sqlite3")]),
+        .target(name: "CPollBaseline", dependencies: ["CModbus"]),
         .executableTarget(
             name: "smtq-bench",
             dependencies: [
-                "SMTQCore", "SMTQConfig", "SMTQStore", "CIngestBaseline",
+                "SMTQCore", "SMTQConfig", "SMTQStore", "SMTQModbus", "SMTQAcquisition", "CIngestBaseline", "CPollBaseline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

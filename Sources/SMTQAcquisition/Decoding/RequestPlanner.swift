@@ -24,23 +24,26 @@ public enum RequestPlanner {
     }
 }
 
-/// Registers read in one poll, by address.
+/// Registers read in one poll: the answers of its requests, each kept as read.
 public struct RegisterImage: Sendable {
-    private var words: [Int: UInt16] = [:]
+    private var chunks: [(start: Int, values: [UInt16])] = []
 
     public init() {}
 
     public mutating func store(_ values: [UInt16], at address: Int) {
-        for (offset, value) in values.enumerated() { words[address + offset] = value }
+        chunks.append((address, values))
     }
 
     /// The registers of `range`, or nil when any was not read.
     public subscript(range: Range<Int>) -> [UInt16]? {
+        if let chunk = chunks.first(where: { $0.start <= range.lowerBound && range.upperBound <= $0.start + $0.values.count }) {
+            return Array(chunk.values[(range.lowerBound - chunk.start)..<(range.upperBound - chunk.start)])
+        }
         var result: [UInt16] = []
         result.reserveCapacity(range.count)
         for address in range {
-            guard let value = words[address] else { return nil }
-            result.append(value)
+            guard let chunk = chunks.first(where: { $0.start <= address && address < $0.start + $0.values.count }) else { return nil }
+            result.append(chunk.values[address - chunk.start])
         }
         return result
     }

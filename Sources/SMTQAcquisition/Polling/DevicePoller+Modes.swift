@@ -45,8 +45,7 @@ extension DevicePoller {
         guard let sequence = profile.sequenceAddress, let record = profile.record, let decoder else { return }
         let block = record.address..<(record.address + record.length)
         let seqRange = sequence..<(sequence + 1)
-        let single = RequestPlanner.plan([seqRange, block], maxPerRequest: maxPerRequest, maxGap: device.quirks.maxMergeGap,
-                                         separate: device.quirks.oneRequestPerField).count == 1
+        let single = plan([seqRange, block]).count == 1
         var attempt = 0
         var seq: UInt16 = 0
         var words: [UInt16] = []

@@ -7,7 +7,7 @@ import SMTQStore
 
 /// The acquisition logic of one device: what one poll reads, decodes, stores and acknowledges. It runs on
 /// the thread that owns the device's connection (its own for TCP, the bus worker's for RTU).
-final class DevicePoller {
+public final class DevicePoller {
     let device: DeviceConfig
     let profile: DeviceProfile
     let writer: StoreWriter
@@ -26,9 +26,11 @@ final class DevicePoller {
     var cursor: Int?
     /// Counters: the last values read.
     var lastCounters: [String: UInt64] = [:]
+    /// Request plans by the ranges they read, computed once.
+    private var plans: [[Range<Int>]: [Range<Int>]] = [:]
 
-    init(device: DeviceConfig, profile: DeviceProfile, products: [String: ProductConfig], writer: StoreWriter,
-         logger: Logger, minimumPause: Duration = .zero) {
+    public init(device: DeviceConfig, profile: DeviceProfile, products: [String: ProductConfig], writer: StoreWriter,
+                logger: Logger, minimumPause: Duration = .zero) {
         self.device = device
         self.profile = profile
         self.writer = writer
@@ -46,7 +48,7 @@ final class DevicePoller {
     var name: String { device.name }
 
     /// One poll. Returns true when the device has more records waiting (poll again at once).
-    func poll(_ connection: ModbusConnection) throws(ModbusError) -> Bool {
+    public func poll(_ connection: ModbusConnection) throws(ModbusError) -> Bool {
         if !cursorLoaded {
             cursor = try? writer.storedCursor(device: device.name)
             cursorLoaded = true
@@ -68,8 +70,7 @@ final class DevicePoller {
     /// Reads `ranges` (profile addresses) with as few requests as allowed, retrying failed requests.
     func read(_ ranges: [Range<Int>], _ connection: ModbusConnection) throws(ModbusError) -> RegisterImage {
         var image = RegisterImage()
-        let requests = RequestPlanner.plan(ranges, maxPerRequest: maxPerRequest, maxGap: device.quirks.maxMergeGap,
-                                           separate: device.quirks.oneRequestPerField)
+        let requests = plan(ranges)
         for request in requests {
             let values = try withRetries("reading") { () throws(ModbusError) -> [UInt16] in
                 try connection.read(profile.table, address: request.lowerBound + addressShift, count: request.count, name: name)
@@ -77,6 +78,15 @@ final class DevicePoller {
             image.store(values, at: request.lowerBound)
         }
         return image
+    }
+
+    /// The requests that read `ranges` (cached: a poll reads the same ranges every time).
+    func plan(_ ranges: [Range<Int>]) -> [Range<Int>] {
+        if let known = plans[ranges] { return known }
+        let planned = RequestPlanner.plan(ranges, maxPerRequest: maxPerRequest, maxGap: device.quirks.maxMergeGap,
+                                          separate: device.quirks.oneRequestPerField)
+        plans[ranges] = planned
+        return planned
     }
 
     func writeRegister(_ address: Int, _ value: UInt16, _ connection: ModbusConnection) throws(ModbusError) {
