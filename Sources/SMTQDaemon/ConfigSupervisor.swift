@@ -54,6 +54,6 @@ public final class ConfigSupervisor: Service, Sendable {
     }
 
     private func status(of configuration: Configuration) -> String {
-        "configuration loaded: \(configuration.devices.count) devices; acquisition is not part of this build yet"
+        "configuration loaded: \(configuration.devices.count) devices; polling runs in smtq collect until the daemon wires it in"
     }
 }
