@@ -222,4 +222,40 @@ struct AcquisitionIntegrationTests {
         #expect(total <= 300 && total >= 300 - 2 * 5, "\(total) of 300 boards counted")
         #expect(Processes.count(database, "SELECT count(*) FROM device_events WHERE kind = 'reset'") == 2)
     }
+
+    @Test("quirks (one request per field, small requests, a pause, reconnect per poll) and a dead device beside a live one")
+    func quirksAndDeadDevice() throws {
+        let port = Processes.freePort(), deadPort = Processes.freePort()
+        let log = folder.appendingPathComponent("sim.jsonl")
+        let simulator = try Processes.Running("smtq", [
+            "simulate", "--kind", "aoi", "--listen", "127.0.0.1:\(port)", "--rate", "50", "--count", "100",
+            "--defect-rate", "0.5", "--serial-prefix", "Q-", "--log", log.path])
+        defer { simulator.stop() }
+        let config = try writeConfig("""
+              - name: quirky
+                line: L1
+                station: AOI-1
+                kind: aoi
+                profile: aoi-reference
+                tcp: "127.0.0.1:\(port)"
+                unit_id: 1
+                poll_interval: 20ms
+                quirks: {one_request_per_field: true, max_registers_per_request: 50, pause_between_requests: 1ms, close_after_poll: true}
+              - {name: dead, line: L1, station: AOI-2, kind: aoi, profile: aoi-reference, tcp: "127.0.0.1:\(deadPort)",
+                 unit_id: 1, poll_interval: 20ms, timeout: 2s, backoff: {initial: 100ms, max: 1s}}
+            """)
+        let collector = try Processes.Running("smtq", ["collect", "--config", config])
+        let complete = Processes.wait(seconds: 30) { Processes.count(database) >= 100 }
+        let status = collector.stop()
+        #expect(complete, "stored \(Processes.count(database)) of 100 next to a dead device")
+        let produced = try Processes.simulatorLog(log)
+        let stored = try storedUnits()
+        for entry in produced { #expect(stored[entry.record.serial] == Self.comparable(entry.record)) }
+        let quirky = status.split(separator: "\n").first { $0.hasPrefix("quirky") }.map(String.init) ?? ""
+        let dead = status.split(separator: "\n").first { $0.hasPrefix("dead") }.map(String.init) ?? ""
+        #expect(quirky.contains(" 100 "), "\(quirky)")
+        #expect(dead.contains("Connection refused"), "\(dead)")
+        #expect(Processes.count(database, "SELECT count(*) FROM device_events e JOIN devices d ON d.id = e.device_id WHERE d.name = 'quirky' AND e.kind = 'connect'") == 1,
+                "reconnecting after a deliberate close (close_after_poll) is not an event")
+    }
 }

@@ -16,6 +16,8 @@ final class ConnectionRunner: @unchecked Sendable {
     private var finished = false
     private var connectBackoff: Backoff
     private var connectAllowedAt = ContinuousClock.now
+    /// The connection was closed on purpose (`quirks.close_after_poll`): reconnecting is routine, not news.
+    private var closedOnPurpose = false
 
     init(name: String, endpoint: ModbusConnection.Endpoint, pollers: [DevicePoller], logger: Logger) {
         self.name = name
@@ -96,11 +98,12 @@ final class ConnectionRunner: @unchecked Sendable {
                 logger.warning("serial mode", metadata: ["connection": "\(name)", "problem": "\(warning)"])
             }
             connectBackoff.reset()
-            for poller in pollers {
-                poller.status.update { $0.connected = true }
-                poller.event(.connect, detail: "\(endpoint)")
+            for poller in pollers { poller.status.update { $0.connected = true } }
+            if !closedOnPurpose {
+                for poller in pollers { poller.event(.connect, detail: "\(endpoint)") }
+                logger.info("connected", metadata: ["connection": "\(name)"])
             }
-            logger.info("connected", metadata: ["connection": "\(name)"])
+            closedOnPurpose = false
             return true
         } catch {
             let delay = connectBackoff.next()
@@ -125,7 +128,10 @@ final class ConnectionRunner: @unchecked Sendable {
             let more = try poller.poll(connection)
             poller.backoff.reset()
             poller.nextPoll = more ? ContinuousClock.now : ContinuousClock.now + poller.device.pollInterval
-            if poller.device.quirks.closeAfterPoll, pollers.count == 1 { connection.close() }
+            if poller.device.quirks.closeAfterPoll, pollers.count == 1 {
+                connection.close()
+                closedOnPurpose = true
+            }
         } catch {
             poller.status.update { $0.consecutiveErrors += 1 }
             let delay = poller.backoff.next()
@@ -147,6 +153,7 @@ final class ConnectionRunner: @unchecked Sendable {
 
     /// Closes a broken connection; the next loop reconnects with back-off.
     private func drop(_ connection: ModbusConnection, reason: String) {
+        closedOnPurpose = false
         guard connection.isConnected else { return }
         connection.close()
         connectAllowedAt = ContinuousClock.now + connectBackoff.next()
