@@ -10,7 +10,7 @@ final class DeviceSimulator {
     let unit: Int
     let options: SimulatorOptions
     let mapping: RegisterMapping
-    private var random: SimulatorRandom
+    private var random: SeededRandom
     private let encoder: RecordEncoder?
     private var queue: [(seq: UInt16, words: [UInt16])] = []
     private var queueHead = 0
@@ -24,7 +24,7 @@ final class DeviceSimulator {
         self.unit = unit
         self.options = options
         self.mapping = mapping
-        self.random = SimulatorRandom(seed: options.seed &+ UInt64(unit) &* 7919)
+        self.random = SeededRandom(seed: options.seed &+ UInt64(unit) &* 7919)
         self.encoder = options.profile.record.map(RecordEncoder.init)
         self.seq = UInt16(truncatingIfNeeded: options.firstSeq &- 1)
         refreshRegisters()

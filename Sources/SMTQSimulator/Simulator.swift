@@ -14,7 +14,7 @@ public final class Simulator {
     private let options: SimulatorOptions
     private let server: ModbusServer
     private var devices: [Int: DeviceSimulator] = [:]
-    private var faults: SimulatorRandom
+    private var faults: SeededRandom
     private let log: FileHandle?
     private var answered = 0
 
@@ -30,7 +30,7 @@ public final class Simulator {
             }
             devices[unit] = device
         }
-        faults = SimulatorRandom(seed: options.seed ^ 0xFA17)
+        faults = SeededRandom(seed: options.seed ^ 0xFA17)
         if let path = options.logPath {
             guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
                 throw SimulatorError(message: "cannot write the log file \(path)")
