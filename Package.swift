@@ -47,6 +47,8 @@ let package = Package(
             name: "SMTQSimulator",
             dependencies: ["SMTQCore", "SMTQConfig", "SMTQModbus", "SMTQAcquisition", "CModbus"]
         ),
+        // Yield and SPC statistics: pure functions and values, no I/O.
+        .target(name: "SMTQStatistics"),
         // SQLite storage through GRDB.
         .target(
             name: "SMTQStore",
@@ -71,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "smtq",
             dependencies: [
-                "SMTQCore", "SMTQConfig", "SMTQModbus", "SMTQStore", "SMTQAcquisition", "SMTQSimulator",
+                "SMTQCore", "SMTQConfig", "SMTQModbus", "SMTQStore", "SMTQAcquisition", "SMTQSimulator", "SMTQStatistics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -107,6 +109,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        .testTarget(name: "SMTQStatisticsTests", dependencies: ["SMTQStatistics"]),
         .testTarget(name: "SMTQConfigTests", dependencies: ["SMTQConfig", "SMTQCore"], exclude: ["Fixtures"]),
         // Runs the built `smtq` and `smtqd` binaries as a user would.
         .testTarget(name: "SMTQCLITests"),

@@ -13,7 +13,7 @@ struct SMTQCommand: ParsableCommand {
             """,
         version: SMTQVersion.current,
         subcommands: [
-            CheckConfigCommand.self, CollectCommand.self, SimulateCommand.self, ImportCommand.self, ExportCommand.self,
+            CheckConfigCommand.self, CollectCommand.self, ChartCommand.self, SimulateCommand.self, ImportCommand.self, ExportCommand.self,
             DatabaseCommand.self, VersionCommand.self,
         ]
     )

@@ -1,0 +1,55 @@
+/// A computed chart in the output schema of `../shared/reference/README.md` (what `smtq chart --format json`
+/// writes): one or two series of points, or CUSUM sums, or capability indices.
+public struct ChartPoint: Sendable, Equatable {
+    public var index: Int
+    public var value: Double?
+    public var center: Double
+    public var ucl: Double
+    public var lcl: Double
+    public var signals: [String]
+    /// EWMA: the observation behind the plotted z.
+    public var x: Double?
+    /// The statistic's standard deviation at this point (zones), not part of the output.
+    public var sigma: Double
+}
+
+/// One plotted series with its center line and the standard deviation of the plotted statistic.
+public struct ChartSeries: Sendable, Equatable {
+    public var center: Double
+    public var sigma: Double?
+    public var points: [ChartPoint]
+}
+
+public struct CusumPoint: Sendable, Equatable {
+    public var index: Int
+    public var x: Double
+    public var cplus: Double
+    public var cminus: Double
+    public var signals: [String]
+}
+
+public struct CapabilityResult: Sendable, Equatable {
+    public var n: Int
+    public var mean: Double
+    public var sigmaWithin: Double
+    public var sigmaOverall: Double
+    public var cp: Double
+    public var cpk: Double
+    public var pp: Double
+    public var ppk: Double
+    public var lsl: Double
+    public var usl: Double
+    public var withinMethod: String
+}
+
+/// The result of one `smtq chart` computation.
+public enum ChartResult: Sendable, Equatable {
+    /// p, np, c, u.
+    case attribute(type: String, series: ChartSeries)
+    /// xbar-r / xbar-s: the process sigma, the X-bar series and the range or stdev series.
+    case subgroups(type: String, sigma: Double, xbar: ChartSeries, spread: ChartSeries)
+    case imr(sigma: Double, individuals: ChartSeries, movingRange: ChartSeries)
+    case ewma(sigma: Double, series: ChartSeries)
+    case cusum(k: Double, h: Double, target: Double, sigma: Double, points: [CusumPoint])
+    case capability(CapabilityResult)
+}
