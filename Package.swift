@@ -109,7 +109,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        .testTarget(name: "SMTQStatisticsTests", dependencies: ["SMTQStatistics"]),
+        .testTarget(name: "SMTQStatisticsTests", dependencies: ["SMTQStatistics", "SMTQCore"]),
         .testTarget(name: "SMTQConfigTests", dependencies: ["SMTQConfig", "SMTQCore"], exclude: ["Fixtures"]),
         // Runs the built `smtq` and `smtqd` binaries as a user would.
         .testTarget(name: "SMTQCLITests"),
