@@ -1,6 +1,8 @@
+import Foundation
 import Logging
 import ServiceLifecycle
 import SMTQConfig
+import SMTQCore
 import UnixSignals
 
 /// The daemon's configuration owner: tells systemd it is ready, reloads the configuration on SIGHUP
@@ -11,13 +13,13 @@ public final class ConfigSupervisor: Service, Sendable {
     private let path: String
     private let logger: Logger
     private let notifier: SystemdNotifier
-    private let current: LockedValue<Configuration>
+    private let current: Locked<Configuration>
 
     public init(path: String, initial: Configuration, notifier: SystemdNotifier, logger: Logger) {
         self.path = path
         self.logger = logger
         self.notifier = notifier
-        self.current = LockedValue(initial)
+        self.current = Locked(initial)
     }
 
     /// The configuration in force.
@@ -55,5 +57,14 @@ public final class ConfigSupervisor: Service, Sendable {
 
     private func status(of configuration: Configuration) -> String {
         "configuration loaded: \(configuration.devices.count) devices; polling runs in smtq collect until the daemon wires it in"
+    }
+}
+
+/// `CLOCK_MONOTONIC` in microseconds, as systemd's `MONOTONIC_USEC` wants it.
+enum MonotonicClock {
+    static var microseconds: UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) * 1_000_000 + UInt64(time.tv_nsec) / 1000
     }
 }

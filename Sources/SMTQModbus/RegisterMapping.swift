@@ -16,10 +16,6 @@ public final class RegisterMapping {
         modbus_mapping_free(mapping)
     }
 
-    public func holding(_ address: Int) -> UInt16 {
-        mapping.pointee.tab_registers[address]
-    }
-
     public func setHolding(_ address: Int, _ values: [UInt16]) {
         for (offset, value) in values.enumerated() where address + offset < size {
             mapping.pointee.tab_registers[address + offset] = value

@@ -13,23 +13,23 @@ struct WriterTests {
         let database = try TemporaryDatabase()
         let writer = try database.writer(batch: 500, delay: .milliseconds(20))
         defer { writer.shutdown() }
-        let batches = LockedBox<[Int]>([])
-        writer.onCommit { batch in batches.set(batches.get() + [batch.units.count]) }
+        let batches = Locked<[Int]>([])
+        writer.onCommit { batch in batches.set(batches.value + [batch.units.count]) }
         let done = DispatchGroup()
-        let outcomes = LockedBox<[WriteOutcome]>([])
+        let outcomes = Locked<[WriteOutcome]>([])
         for seq in 1...1200 {
             done.enter()
             let unit = IncomingUnit(record: Sample.unit(serial: "S\(seq)", at: Double(seq)), sourceSeq: seq)
             writer.submit(.units([unit], cursor: DeviceCursorUpdate(device: device, seq: seq))) { outcome in
-                outcomes.set(outcomes.get() + [outcome])
+                outcomes.set(outcomes.value + [outcome])
                 done.leave()
             }
         }
         #expect(done.wait(timeout: .now() + 30) == .success)
-        #expect(outcomes.get().allSatisfy { $0 == .durable(stored: 1, duplicates: 0) })
-        #expect(batches.get().reduce(0, +) == 1200)
-        #expect(batches.get().allSatisfy { $0 <= 500 }, "\(batches.get())")
-        #expect(batches.get().count >= 3)
+        #expect(outcomes.value.allSatisfy { $0 == .durable(stored: 1, duplicates: 0) })
+        #expect(batches.value.reduce(0, +) == 1200)
+        #expect(batches.value.allSatisfy { $0 <= 500 }, "\(batches.value)")
+        #expect(batches.value.count >= 3)
         let cursor = try writer.read { try Int.fetchOne($0, sql: "SELECT seq FROM device_cursors") }
         #expect(cursor == 1200)
         let sequences = try writer.read { try Int.fetchAll($0, sql: "SELECT source_seq FROM units ORDER BY id") }
@@ -61,16 +61,16 @@ struct WriterTests {
             }
         }
 
-        let acknowledged = LockedBox(0)
+        let acknowledged = Locked(0)
         let big = (0..<40).map { MeasurementRecord(name: "M\($0)", value: Double($0), unit: String(repeating: "x", count: 200)) }
         for index in 0..<30 {
             let unit = IncomingUnit(record: Sample.unit(serial: "F\(index)", at: Double(index + 10), measurements: big))
             writer.submit(.units([unit], cursor: nil)) { outcome in
-                if case .durable = outcome { acknowledged.set(acknowledged.get() + 1) }
+                if case .durable = outcome { acknowledged.set(acknowledged.value + 1) }
             }
         }
         Thread.sleep(forTimeInterval: 0.5)
-        #expect(acknowledged.get() == 0, "nothing may be reported durable while the disk is full")
+        #expect(acknowledged.value == 0, "nothing may be reported durable while the disk is full")
         #expect(writer.backlog == 30)
         #expect(logs.messages(at: .error).count == 1, "\(logs.messages(at: .error))")
         let overflow = writer.submitAndWait(.units((0..<980).map {
@@ -89,8 +89,8 @@ struct WriterTests {
             }
         }
         let deadline = Date().addingTimeInterval(10)
-        while acknowledged.get() < 30, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        #expect(acknowledged.get() == 30)
+        while acknowledged.value < 30, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        #expect(acknowledged.value == 30)
         #expect(writer.backlog == 0)
         #expect(logs.messages(at: .error).count == 1)
         #expect(logs.messages(at: .notice).contains("database writes work again"))
@@ -152,14 +152,14 @@ struct WriterTests {
         _ = writer.submitAndWait(.units(old + recent, cursor: nil))
         let cutoff = now.addingTimeInterval(-30 * 86_400)
         func pruneOnce() -> Int {
-            let deleted = LockedBox(0)
+            let deleted = Locked(0)
             writer.runAndWait { db in
                 try db.inTransaction {
                     deleted.set(try Retention.prune(db, before: cutoff))
                     return .commit
                 }
             }
-            return deleted.get()
+            return deleted.value
         }
         var rounds = 1
         while pruneOnce() == Retention.batchSize { rounds += 1 }

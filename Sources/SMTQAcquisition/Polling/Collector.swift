@@ -43,6 +43,6 @@ public final class Collector: @unchecked Sendable {
 
     /// Every device's status, in configuration order.
     public var statuses: [DeviceStatus] {
-        pollers.map(\.status.snapshot)
+        pollers.map(\.status.value)
     }
 }

@@ -11,7 +11,7 @@ public final class DevicePoller {
     let device: DeviceConfig
     let profile: DeviceProfile
     let writer: StoreWriter
-    let status: StatusBox
+    let status: Locked<DeviceStatus>
     let logger: Logger
     let specs: [String: [String: MeasurementSpec]]
     /// Protocol address offset: -1 for one-based profiles.
@@ -35,7 +35,7 @@ public final class DevicePoller {
         self.profile = profile
         self.writer = writer
         self.logger = logger
-        self.status = StatusBox(device: device.name)
+        self.status = Locked(DeviceStatus(device: device.name))
         self.specs = products.mapValues(\.measurements)
         let addressing = device.quirks.addressing ?? profile.addressing
         self.addressShift = addressing == .oneBased ? -1 : 0

@@ -29,28 +29,6 @@ public struct DeviceStatus: Sendable, Equatable {
     }
 }
 
-/// A device's status, updated by its poller's thread and read by anyone.
-final class StatusBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var status: DeviceStatus
-
-    init(device: String) {
-        status = DeviceStatus(device: device)
-    }
-
-    var snapshot: DeviceStatus {
-        lock.lock()
-        defer { lock.unlock() }
-        return status
-    }
-
-    func update(_ change: (inout DeviceStatus) -> Void) {
-        lock.lock()
-        change(&status)
-        lock.unlock()
-    }
-}
-
 /// Exponential reconnect back-off with jitter.
 struct Backoff {
     let initial: Duration

@@ -111,33 +111,13 @@ extension ConfigParser {
     /// `host:port`, `[v6]:port`.
     func hostAndPort(_ node: ConfigNode) -> (host: String, port: Int)? {
         guard let text = node.nonEmptyString() else { return nil }
-        let expected = "HOST:PORT such as 192.168.10.21:502 or [fd00::5]:502"
-        var host = Substring(text)
-        var portText: Substring = ""
-        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
-            host = text[text.index(after: text.startIndex)..<close]
-            let rest = text[text.index(after: close)...]
-            guard rest.hasPrefix(":") else {
-                node.error("'\(text)' has no port", expected: expected)
-                return nil
-            }
-            portText = rest.dropFirst()
-        } else if let colon = text.lastIndex(of: ":"), text.firstIndex(of: ":") == colon {
-            host = text[..<colon]
-            portText = text[text.index(after: colon)...]
-        } else {
-            node.error("'\(text)' is not HOST:PORT", expected: expected)
+        switch HostPort.parse(text) {
+        case let .success(endpoint):
+            return endpoint
+        case let .failure(problem):
+            node.error(problem.message, expected: problem.expected)
             return nil
         }
-        guard !host.isEmpty, !host.contains(" ") else {
-            node.error("'\(text)' has no host", expected: expected)
-            return nil
-        }
-        guard let port = Int(portText), (1...65_535).contains(port) else {
-            node.error("'\(portText)' is not a TCP port", expected: "a port from 1 to 65535")
-            return nil
-        }
-        return (String(host), port)
     }
 
     /// A fraction written as `0.985` or `98.5%`.

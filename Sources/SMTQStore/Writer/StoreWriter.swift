@@ -87,13 +87,13 @@ public final class StoreWriter: @unchecked Sendable {
     /// Submits and waits (for the CLI and tests; never call it from the Swift concurrency pool).
     public func submitAndWait(_ write: StoreWrite) -> WriteOutcome {
         let done = DispatchSemaphore(value: 0)
-        let outcome = LockedBox<WriteOutcome>(.refused("no answer"))
+        let outcome = Locked<WriteOutcome>(.refused("no answer"))
         submit(write) { result in
             outcome.set(result)
             done.signal()
         }
         done.wait()
-        return outcome.get()
+        return outcome.value
     }
 
     /// Runs `work` on the writer thread between batches (retention pruning, settings), outside any
@@ -283,17 +283,17 @@ public final class StoreWriter: @unchecked Sendable {
     private func pruneOnce() {
         guard let retention = options.retention else { return }
         let cutoff = Date().addingTimeInterval(-retention.totalSeconds)
-        let deleted = LockedBox(0)
+        let deleted = Locked(0)
         runMaintenance { db in
             try db.inTransaction(.immediate) {
                 deleted.set(try Retention.prune(db, before: cutoff))
                 return .commit
             }
         }
-        if deleted.get() > 0 {
-            logger.debug("retention pruned units", metadata: ["units": "\(deleted.get())"])
+        if deleted.value > 0 {
+            logger.debug("retention pruned units", metadata: ["units": "\(deleted.value)"])
         }
-        nextRetention = ContinuousClock.now + (deleted.get() >= Retention.batchSize ? .milliseconds(200) : .seconds(600))
+        nextRetention = ContinuousClock.now + (deleted.value >= Retention.batchSize ? .milliseconds(200) : .seconds(600))
     }
 
     private func runMaintenance(_ job: @Sendable (Database) throws -> Void) {
@@ -303,27 +303,5 @@ public final class StoreWriter: @unchecked Sendable {
             identities.reset()
             logger.warning("maintenance failed", metadata: ["database": "\(path)", "problem": "\(StoreError.from(error, path: path, doing: "maintenance").message)"])
         }
-    }
-}
-
-/// A value handed between threads.
-final class LockedBox<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-
-    init(_ value: Value) {
-        self.value = value
-    }
-
-    func set(_ newValue: Value) {
-        lock.lock()
-        value = newValue
-        lock.unlock()
-    }
-
-    func get() -> Value {
-        lock.lock()
-        defer { lock.unlock() }
-        return value
     }
 }

@@ -48,7 +48,9 @@ struct SimulateCommand: ParsableCommand {
 
     func validate() throws {
         guard (listen == nil) != (serial == nil) else { throw ValidationError("give exactly one of --listen HOST:PORT or --serial PATH") }
-        if let listen, Self.hostPort(listen) == nil { throw ValidationError("--listen '\(listen)' is not HOST:PORT") }
+        if let listen, case let .failure(problem) = HostPort.parse(listen) {
+            throw ValidationError("--listen: \(problem.message) (\(problem.expected))")
+        }
         if let bad = unitIDs.first(where: { !(1...247).contains($0) }) { throw ValidationError("--unit-id \(bad) is outside 1…247") }
         for (name, value) in [("--defect-rate", defectRate), ("--exception-rate", exceptionRate), ("--garbage-rate", garbageRate)]
         where !(0...1).contains(value) {
@@ -58,13 +60,6 @@ struct SimulateCommand: ParsableCommand {
         if let delay, DurationText.parse(delay) == nil { throw ValidationError("--delay '\(delay)' is not \(DurationText.expected)") }
         if !(0...65_535).contains(firstSeq) { throw ValidationError("--first-seq \(firstSeq) is outside 0…65535") }
         if (profileFile == nil) != (profile == nil) { throw ValidationError("--profile-file and --profile go together") }
-    }
-
-    static func hostPort(_ text: String) -> (String, Int)? {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65_535).contains(port) else {
-            return nil
-        }
-        return (text[..<colon].trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port)
     }
 
     func run() throws {
@@ -89,7 +84,7 @@ struct SimulateCommand: ParsableCommand {
         options.garbageRate = garbageRate
         options.rebootAfter = rebootAfter
         let endpoint: Simulator.Endpoint
-        if let listen, let (host, port) = Self.hostPort(listen) {
+        if let listen, case let .success((host, port)) = HostPort.parse(listen) {
             endpoint = .tcp(host: host, port: port)
         } else {
             endpoint = .serial(SerialLineSettings(port: serial ?? "", baud: baud, parity: parity, dataBits: dataBits,
