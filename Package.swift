@@ -97,22 +97,24 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "SMTQCoreTests", dependencies: ["SMTQCore"]),
+        // Paths shared by the test targets: the repository, ../shared/reference, the built executables.
+        .target(name: "SMTQTestSupport", path: "Tests/SMTQTestSupport"),
+        .testTarget(name: "SMTQCoreTests", dependencies: ["SMTQCore", "SMTQTestSupport"]),
         .testTarget(
             name: "SMTQStoreTests",
-            dependencies: ["SMTQStore", "SMTQCore", "SMTQConfig", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["SMTQStore", "SMTQCore", "SMTQConfig", "SMTQTestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "SMTQAcquisitionTests",
             dependencies: [
-                "SMTQAcquisition", "SMTQConfig", "SMTQCore", "SMTQStore", "SMTQSimulator",
+                "SMTQAcquisition", "SMTQConfig", "SMTQCore", "SMTQStore", "SMTQSimulator", "SMTQTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        .testTarget(name: "SMTQStatisticsTests", dependencies: ["SMTQStatistics", "SMTQCore"]),
-        .testTarget(name: "SMTQConfigTests", dependencies: ["SMTQConfig", "SMTQCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "SMTQStatisticsTests", dependencies: ["SMTQStatistics", "SMTQCore", "SMTQTestSupport"]),
+        .testTarget(name: "SMTQConfigTests", dependencies: ["SMTQConfig", "SMTQCore", "SMTQTestSupport"], exclude: ["Fixtures"]),
         // Runs the built `smtq` and `smtqd` binaries as a user would.
-        .testTarget(name: "SMTQCLITests"),
+        .testTarget(name: "SMTQCLITests", dependencies: ["SMTQTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

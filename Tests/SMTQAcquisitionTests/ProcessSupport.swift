@@ -1,24 +1,15 @@
 import Foundation
 import GRDB
 import SMTQCore
+import SMTQTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Starting the built binaries (and socat) as separate processes, and reading what they wrote.
 enum Processes {
-    static let productsFolder: URL = {
-        var url = Bundle.main.bundleURL
-        while url.path != "/" {
-            if FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("smtq").path) { return url }
-            url = url.deletingLastPathComponent()
-        }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".build/debug")
-    }()
-
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let productsFolder = TestEnvironment.productsFolder
+    static let packageRoot = TestEnvironment.packageRoot
 
     final class Running {
         let process: Process

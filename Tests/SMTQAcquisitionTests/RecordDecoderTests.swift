@@ -3,6 +3,7 @@ import Foundation
 @testable import SMTQConfig
 import SMTQCore
 import SMTQSimulator
+import SMTQTestSupport
 import Testing
 
 struct RecordDecoderTests {
@@ -10,8 +11,7 @@ struct RecordDecoderTests {
         try #require(try ConfigLoader.loadProfiles(text: text, file: name + ".yaml")[name])
     }
 
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = TestEnvironment.packageRoot
 
     @Test("the simulator's built-in profiles are the files in config/profiles")
     func builtInProfilesMatchFiles() throws {

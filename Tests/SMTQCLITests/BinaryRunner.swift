@@ -1,19 +1,10 @@
 import Foundation
+import SMTQTestSupport
 
 /// Runs the package's built executables as a user would and captures what they print.
 enum BinaryRunner {
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    /// The folder the test bundle was built into; the executables are built beside it.
-    static let productsFolder: URL = {
-        var url = Bundle.main.bundleURL
-        while url.path != "/" {
-            if FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("smtq").path) { return url }
-            url = url.deletingLastPathComponent()
-        }
-        return packageRoot.appendingPathComponent(".build/debug")
-    }()
+    static let packageRoot = TestEnvironment.packageRoot
+    static let productsFolder = TestEnvironment.productsFolder
 
     struct Result {
         var status: Int32

@@ -1,13 +1,10 @@
 import Foundation
+import SMTQTestSupport
 import Testing
 
 /// `smtq import`, `export` and `db` through the built binary.
 struct StoreCLITests {
-    static var referenceUnits: String {
-        let folder = ProcessInfo.processInfo.environment["SMTQ_REFERENCE_DIR"]
-            ?? BinaryRunner.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/reference").path
-        return folder + "/yield/units.jsonl"
-    }
+    static var referenceUnits: String { TestEnvironment.referenceFolder.appendingPathComponent("yield/units.jsonl").path }
 
     @Test func importExportAndCheck() throws {
         let folder = try BinaryRunner.temporaryFolder()

@@ -1,16 +1,7 @@
 import Foundation
+import SMTQTestSupport
 
-/// The shared reference data beside the repository (`../shared/reference`), or `SMTQ_REFERENCE_DIR`.
+/// The shared yield reference, for the record schema round trip.
 enum ReferencePaths {
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    static var referenceFolder: URL {
-        if let override = ProcessInfo.processInfo.environment["SMTQ_REFERENCE_DIR"] {
-            return URL(fileURLWithPath: override)
-        }
-        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/reference")
-    }
-
-    static var yieldUnits: URL { referenceFolder.appendingPathComponent("yield/units.jsonl") }
+    static var yieldUnits: URL { TestEnvironment.referenceFolder.appendingPathComponent("yield/units.jsonl") }
 }

@@ -1,29 +1,21 @@
 import Foundation
 @testable import SMTQStatistics
+import SMTQTestSupport
 import Testing
 
 /// Every case folder of the reference set (`../shared/reference`, or the folder in `SMTQ_REFERENCE_CASES`, so
 /// more cases in the same format can be checked: `scripts/check-reference DIR`) through the library and
 /// through the built `smtq chart`, against its expected.json and its printed figures.
 struct ReferenceCaseTests {
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let folder: URL = ProcessInfo.processInfo.environment["SMTQ_REFERENCE_CASES"].map { URL(fileURLWithPath: $0) }
-        ?? packageRoot.deletingLastPathComponent().appendingPathComponent("shared/reference")
+        ?? TestEnvironment.referenceFolder
 
     static let cases: [String] = {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         return names.filter { FileManager.default.fileExists(atPath: folder.appendingPathComponent("\($0)/case.json").path) }.sorted()
     }()
 
-    static let smtq: URL = {
-        var url = Bundle.main.bundleURL
-        while url.path != "/" {
-            if FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("smtq").path) { return url.appendingPathComponent("smtq") }
-            url = url.deletingLastPathComponent()
-        }
-        return packageRoot.appendingPathComponent(".build/debug/smtq")
-    }()
+    static let smtq = TestEnvironment.product("smtq")
 
     @Test func thereAreCases() {
         #expect(Self.cases.count >= 20, "found \(Self.cases.count) cases in \(Self.folder.path)")

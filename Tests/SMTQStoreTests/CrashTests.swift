@@ -1,22 +1,14 @@
 import Foundation
 import GRDB
 @testable import SMTQStore
+import SMTQTestSupport
 import Testing
 
 /// A child process writes until it is killed with SIGKILL at a random moment; every write it had reported
 /// durable must then be in the database exactly once, no write may be half there, and the rollups must
 /// still equal a direct aggregation.
 struct CrashTests {
-    static let probe: URL = {
-        var url = Bundle.main.bundleURL
-        while url.path != "/" {
-            let candidate = url.appendingPathComponent("smtq-bench")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            url = url.deletingLastPathComponent()
-        }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".build/debug/smtq-bench")
-    }()
+    static let probe = TestEnvironment.product("smtq-bench")
 
     @Test("20 kills at random points lose no durable write and duplicate none")
     func killNineTwentyTimes() throws {

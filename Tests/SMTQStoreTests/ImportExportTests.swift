@@ -1,17 +1,12 @@
 import Foundation
 import GRDB
 import SMTQCore
+import SMTQTestSupport
 @testable import SMTQStore
 import Testing
 
 struct ImportExportTests {
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static var referenceUnits: String {
-        let folder = ProcessInfo.processInfo.environment["SMTQ_REFERENCE_DIR"]
-            ?? packageRoot.deletingLastPathComponent().appendingPathComponent("shared/reference").path
-        return folder + "/yield/units.jsonl"
-    }
+    static var referenceUnits: String { TestEnvironment.referenceFolder.appendingPathComponent("yield/units.jsonl").path }
 
     func export(_ path: String, _ table: Exporter.Table, _ format: Exporter.Format) throws -> Data {
         let file = URL(fileURLWithPath: path + ".\(table.rawValue).\(format.rawValue)")

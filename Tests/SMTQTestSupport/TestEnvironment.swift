@@ -1,0 +1,31 @@
+import Foundation
+
+/// Where the tests find the repository, the shared reference data and the built executables.
+public enum TestEnvironment {
+    /// The repository root.
+    public static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// `../shared/reference` beside the repository, or `SMTQ_REFERENCE_DIR`.
+    public static var referenceFolder: URL {
+        if let override = ProcessInfo.processInfo.environment["SMTQ_REFERENCE_DIR"] {
+            return URL(fileURLWithPath: override)
+        }
+        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/reference")
+    }
+
+    /// The folder the executables were built into: the test bundle's folder or one above it.
+    public static let productsFolder: URL = {
+        var url = Bundle.main.bundleURL
+        while url.path != "/" {
+            if FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("smtq").path) { return url }
+            url = url.deletingLastPathComponent()
+        }
+        return packageRoot.appendingPathComponent(".build/debug")
+    }()
+
+    /// A built executable (`smtq`, `smtqd`, `smtq-bench`).
+    public static func product(_ name: String) -> URL {
+        productsFolder.appendingPathComponent(name)
+    }
+}
