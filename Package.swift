@@ -53,9 +53,19 @@ let package = Package(
         .target(
             name: "SMTQStore",
             dependencies: [
-                "SMTQCore", "SMTQConfig",
+                "SMTQCore", "SMTQConfig", "SMTQStatistics",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        // The live SPC engine on the `smtq.spc` DispatchQueue, fed by the store's commits.
+        .target(
+            name: "SMTQEngine",
+            dependencies: [
+                "SMTQCore", "SMTQConfig", "SMTQStatistics", "SMTQStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
@@ -109,6 +119,14 @@ let package = Package(
             dependencies: [
                 "SMTQAcquisition", "SMTQConfig", "SMTQCore", "SMTQStore", "SMTQSimulator", "SMTQTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .testTarget(
+            name: "SMTQEngineTests",
+            dependencies: [
+                "SMTQEngine", "SMTQStore", "SMTQStatistics", "SMTQConfig", "SMTQCore", "SMTQTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "SMTQStatisticsTests", dependencies: ["SMTQStatistics", "SMTQCore", "SMTQTestSupport"]),

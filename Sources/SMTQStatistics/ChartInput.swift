@@ -28,6 +28,10 @@ public struct ChartOptions: Sendable {
     public var usl: Double?
     /// rbar, sbar or mr.
     public var within: String?
+    /// A frozen (phase II) center of an attribute chart: p-bar for p and np, c-bar for c, u-bar for u.
+    public var center: Double?
+    /// Where the series continues from when only its latest points are given (the live engine's window).
+    public var start = SeriesStart()
 
     public init() {}
 }

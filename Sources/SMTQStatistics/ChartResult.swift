@@ -11,6 +11,18 @@ public struct ChartPoint: Sendable, Equatable {
     public var x: Double?
     /// The statistic's standard deviation at this point (zones), not part of the output.
     public var sigma: Double
+
+    public init(index: Int, value: Double?, center: Double, ucl: Double, lcl: Double, signals: [String], x: Double? = nil,
+                sigma: Double) {
+        self.index = index
+        self.value = value
+        self.center = center
+        self.ucl = ucl
+        self.lcl = lcl
+        self.signals = signals
+        self.x = x
+        self.sigma = sigma
+    }
 }
 
 /// One plotted series with its center line and the standard deviation of the plotted statistic.

@@ -20,14 +20,15 @@ public enum Charts {
 
     /// A series whose statistic has per-point centers and sigmas; limits c ± L·s (LCL floored at 0 if asked).
     static func series(values: [Double?], centers: [Double], sigmas: [Double], center: Double, sigma: Double?,
-                       limitSigmas: Double, floorAtZero: Bool, xs: [Double]? = nil) -> ChartSeries {
+                       options: ChartOptions, floorAtZero: Bool, xs: [Double]? = nil) -> ChartSeries {
+        let limitSigmas = options.limitSigmas
         var points: [ChartPoint] = []
         var rulePoints: [RunRules.Point] = []
         for index in values.indices {
             let ucl = centers[index] + limitSigmas * sigmas[index]
             var lcl = centers[index] - limitSigmas * sigmas[index]
             if floorAtZero { lcl = max(0, lcl) }
-            points.append(ChartPoint(index: index + 1, value: values[index], center: centers[index], ucl: ucl, lcl: lcl,
+            points.append(ChartPoint(index: options.start.count + index + 1, value: values[index], center: centers[index], ucl: ucl, lcl: lcl,
                                      signals: [], x: xs?[index], sigma: sigmas[index]))
             rulePoints.append(RunRules.Point(value: values[index], center: centers[index], sigma: sigmas[index], ucl: ucl, lcl: lcl))
         }
@@ -41,36 +42,37 @@ public enum Charts {
         if let bad = zip(defectives, sizes).first(where: { $0.0 < 0 || $0.0 > $0.1 }) {
             throw ChartError("defectives \(bad.0) is outside 0…size \(bad.1)")
         }
-        let pbar = defectives.reduce(0, +) / sizes.reduce(0, +)
+        let pbar = options.center ?? ratio(defectives, sizes)
+        guard pbar >= 0, pbar <= 1 else { throw ChartError("the center p-bar \(pbar) is outside 0…1") }
         if type == "np" {
             guard Set(sizes).count == 1 else { throw ChartError("an np chart needs the same size on every row; use a p chart") }
             let n = sizes[0]
             let center = n * pbar, s = (n * pbar * (1 - pbar)).squareRoot()
             return .attribute(type: type, series: series(values: defectives, centers: sizes.map { _ in center },
                                                          sigmas: sizes.map { _ in s }, center: center, sigma: nil,
-                                                         limitSigmas: options.limitSigmas, floorAtZero: true))
+                                                         options: options, floorAtZero: true))
         }
         return .attribute(type: type, series: series(
             values: zip(defectives, sizes).map { $0 / $1 }, centers: sizes.map { _ in pbar },
             sigmas: sizes.map { (pbar * (1 - pbar) / $0).squareRoot() }, center: pbar, sigma: nil,
-            limitSigmas: options.limitSigmas, floorAtZero: true))
+            options: options, floorAtZero: true))
     }
 
     static func counts(_ input: ChartInput, _ options: ChartOptions) throws(ChartError) -> ChartResult {
         let counts = try input.column("count")
-        let cbar = Stats.mean(counts)
+        let cbar = options.center ?? Stats.mean(counts)
         return .attribute(type: "c", series: series(values: counts, centers: counts.map { _ in cbar },
                                                     sigmas: counts.map { _ in cbar.squareRoot() }, center: cbar, sigma: nil,
-                                                    limitSigmas: options.limitSigmas, floorAtZero: true))
+                                                    options: options, floorAtZero: true))
     }
 
     static func rates(_ input: ChartInput, _ options: ChartOptions) throws(ChartError) -> ChartResult {
         let counts = try input.column("count"), sizes = try input.column("size")
         guard sizes.allSatisfy({ $0 > 0 }) else { throw ChartError("every size must be above 0") }
-        let ubar = counts.reduce(0, +) / sizes.reduce(0, +)
+        let ubar = options.center ?? ratio(counts, sizes)
         return .attribute(type: "u", series: series(values: zip(counts, sizes).map { $0 / $1 }, centers: sizes.map { _ in ubar },
                                                     sigmas: sizes.map { (ubar / $0).squareRoot() }, center: ubar, sigma: nil,
-                                                    limitSigmas: options.limitSigmas, floorAtZero: true))
+                                                    options: options, floorAtZero: true))
     }
 
     static func subgroupSize(_ input: ChartInput) throws(ChartError) -> Int {
@@ -92,10 +94,15 @@ public enum Charts {
         let spreadCenter = options.sigma == nil ? spreadBar : (useRange ? d2 * sigma : c4 * sigma)
         let spreadSigma = useRange ? d3 * sigma : sigma * (1 - c4 * c4).squareRoot()
         let xbar = series(values: means, centers: means.map { _ in grand }, sigmas: means.map { _ in xbarSigma }, center: grand,
-                          sigma: xbarSigma, limitSigmas: options.limitSigmas, floorAtZero: false)
+                          sigma: xbarSigma, options: options, floorAtZero: false)
         let spread = series(values: spreads, centers: spreads.map { _ in spreadCenter }, sigmas: spreads.map { _ in spreadSigma },
-                            center: spreadCenter, sigma: spreadSigma, limitSigmas: options.limitSigmas, floorAtZero: true)
+                            center: spreadCenter, sigma: spreadSigma, options: options, floorAtZero: true)
         return .subgroups(type: type, sigma: sigma, xbar: xbar, spread: spread)
+    }
+
+    /// Sum of `numerators` over sum of `sizes` (p-bar, u-bar).
+    static func ratio(_ numerators: [Double], _ sizes: [Double]) -> Double {
+        numerators.reduce(0, +) / sizes.reduce(0, +)
     }
 
     /// MR-bar / d2(2) of the observations.
@@ -116,11 +123,12 @@ public enum Charts {
         let center = options.target ?? Stats.mean(values)
         let ranges = Stats.movingRanges(values)
         let mrCenter = options.sigma == nil ? Stats.mean(ranges) : SPCConstants.d2(2) * sigma
+        let firstRange = options.start.previous.map { abs(values[0] - $0) }
         let mrSigma = SPCConstants.d3(2) * sigma
         let individuals = series(values: values, centers: values.map { _ in center }, sigmas: values.map { _ in sigma },
-                                 center: center, sigma: sigma, limitSigmas: options.limitSigmas, floorAtZero: false)
-        let movingRange = series(values: [nil] + ranges, centers: values.map { _ in mrCenter }, sigmas: values.map { _ in mrSigma },
-                                 center: mrCenter, sigma: mrSigma, limitSigmas: options.limitSigmas, floorAtZero: true)
+                                 center: center, sigma: sigma, options: options, floorAtZero: false)
+        let movingRange = series(values: [firstRange] + ranges, centers: values.map { _ in mrCenter }, sigmas: values.map { _ in mrSigma },
+                                 center: mrCenter, sigma: mrSigma, options: options, floorAtZero: true)
         return .imr(sigma: sigma, individuals: individuals, movingRange: movingRange)
     }
 
@@ -130,17 +138,16 @@ public enum Charts {
         guard lambda > 0, lambda <= 1 else { throw ChartError("--lambda \(lambda) is outside (0, 1]") }
         let sigma = try sigmaOrEstimate(options, values)
         let target = options.target ?? Stats.mean(values)
-        var z = target
-        var decay = 1.0
+        var z = options.start.ewma ?? target
+        var decay = options.start.ewmaDecay
         var zs: [Double] = [], sigmas: [Double] = []
         for value in values {
-            z = lambda * value + (1 - lambda) * z
-            decay *= (1 - lambda) * (1 - lambda)
+            (z, decay) = SeriesStart.ewmaStep(z: z, decay: decay, x: value, lambda: lambda)
             zs.append(z)
             sigmas.append(sigma * (lambda / (2 - lambda) * (1 - decay)).squareRoot())
         }
         return .ewma(sigma: sigma, series: series(values: zs, centers: values.map { _ in target }, sigmas: sigmas, center: target,
-                                                  sigma: sigma, limitSigmas: options.limitSigmas, floorAtZero: false, xs: values))
+                                                  sigma: sigma, options: options, floorAtZero: false, xs: values))
     }
 
     static func cusum(_ input: ChartInput, _ options: ChartOptions) throws(ChartError) -> ChartResult {
@@ -148,15 +155,14 @@ public enum Charts {
         let sigma = try sigmaOrEstimate(options, values)
         let target = options.target ?? Stats.mean(values)
         let bigK = options.k * sigma, bigH = options.h * sigma
-        var upper = 0.0, lower = 0.0
+        var upper = options.start.cusumUpper, lower = options.start.cusumLower
         var points: [CusumPoint] = []
         for (index, value) in values.enumerated() {
-            upper = max(0, value - (target + bigK) + upper)
-            lower = max(0, (target - bigK) - value + lower)
+            (upper, lower) = SeriesStart.cusumStep(upper: upper, lower: lower, x: value, target: target, bigK: bigK)
             var signals: [String] = []
             if upper > bigH { signals.append("cusum_upper") }
             if lower > bigH { signals.append("cusum_lower") }
-            points.append(CusumPoint(index: index + 1, x: value, cplus: upper, cminus: lower, signals: signals))
+            points.append(CusumPoint(index: options.start.count + index + 1, x: value, cplus: upper, cminus: lower, signals: signals))
         }
         return .cusum(k: options.k, h: options.h, target: target, sigma: sigma, points: points)
     }

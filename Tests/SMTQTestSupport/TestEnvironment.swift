@@ -29,3 +29,19 @@ public enum TestEnvironment {
         productsFolder.appendingPathComponent(name)
     }
 }
+
+/// A temporary folder, removed when the value goes away.
+public final class TemporaryFolder: @unchecked Sendable {
+    public let url: URL
+
+    public init(_ prefix: String = "smtq-test") throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    public func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    deinit {
+        try? FileManager.default.removeItem(at: url)
+    }
+}

@@ -78,6 +78,11 @@ public struct TimeConfig: Sendable, Hashable {
     /// An IANA time zone name, e.g. `Europe/Berlin`; `UTC` by default.
     public var timeZone: String
     public var shifts: [ShiftConfig]
+
+    public init(timeZone: String = "UTC", shifts: [ShiftConfig] = []) {
+        self.timeZone = timeZone
+        self.shifts = shifts
+    }
 }
 
 /// A named shift; `end` before `start` means it crosses midnight.
@@ -86,6 +91,12 @@ public struct ShiftConfig: Sendable, Hashable {
     /// Minutes after local midnight.
     public var startMinute: Int
     public var endMinute: Int
+
+    public init(name: String, startMinute: Int, endMinute: Int) {
+        self.name = name
+        self.startMinute = startMinute
+        self.endMinute = endMinute
+    }
 
     /// Whether a local time of day (minutes after midnight) falls in the shift.
     public func contains(minuteOfDay minute: Int) -> Bool {

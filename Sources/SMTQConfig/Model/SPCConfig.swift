@@ -25,6 +25,23 @@ public struct ChartConfig: Sendable, Hashable {
     /// CUSUM reference value and decision interval, in sigmas.
     public var cusumK: Double
     public var cusumH: Double
+
+    public init(name: String, type: ChartType, line: String, station: String, program: String? = nil,
+                measurement: String? = nil, subgroup: Subgrouping? = nil, rules: [RunRule] = [.nelson1],
+                limitSigmas: Double = 3, lambda: Double = 0.2, cusumK: Double = 0.5, cusumH: Double = 5) {
+        self.name = name
+        self.type = type
+        self.line = line
+        self.station = station
+        self.program = program
+        self.measurement = measurement
+        self.subgroup = subgroup
+        self.rules = rules
+        self.limitSigmas = limitSigmas
+        self.lambda = lambda
+        self.cusumK = cusumK
+        self.cusumH = cusumH
+    }
 }
 
 public enum ChartType: String, Sendable, Hashable, CaseIterable {

@@ -132,6 +132,12 @@ public final class StoreWriter: @unchecked Sendable {
         try queue.read(work)
     }
 
+    /// Writes with the writer's own connection in one transaction, serialised with the batches (settings
+    /// such as SPC limits; records go through `submit`).
+    public func write<T>(_ work: (Database) throws -> T) throws -> T {
+        try queue.write(work)
+    }
+
     /// The last SEQ stored from a device (FIFO and mailbox), or nil when none was.
     public func storedCursor(device: String) throws -> Int? {
         try queue.read { db in

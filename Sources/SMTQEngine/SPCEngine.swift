@@ -1,0 +1,152 @@
+import Dispatch
+import Foundation
+import GRDB
+import Logging
+import SMTQConfig
+import SMTQCore
+import SMTQStatistics
+import SMTQStore
+
+/// The live SPC engine: every configured chart kept up to date on one serial DispatchQueue (`smtq.spc`),
+/// fed with each batch the store commits. It never blocks acquisition or the writer: the writer only
+/// enqueues the batch. On start it warms each chart from the database (the chart's series from its
+/// baseline's start, or from the first stored data), so a run rule whose points span a restart still fires;
+/// batches its warm start has already read are skipped by unit id.
+public final class SPCEngine: @unchecked Sendable {
+    public static let queueLabel = "smtq.spc"
+    public typealias PointHandler = @Sendable (LivePoint) -> Void
+
+    private let queue = DispatchQueue(label: SPCEngine.queueLabel)
+    private let reader: DatabaseQueue
+    private let charts: [StoredChart]
+    private let closeDelay: Int64
+    private let logger: Logger
+    private let onPoint: PointHandler
+    // Owned by `queue`.
+    private var monitors: [ChartMonitor] = []
+    private var byStation: [String: [Int]] = [:]
+    private var warmedThrough: Int64 = 0
+    private var limitsVersion: Int64 = -1
+    private var timer: DispatchSourceTimer?
+
+    /// `reader` is a read-only connection to the store; `closeDelay` is how long after its end a time bucket
+    /// or shift waits for late records before it is closed by the clock.
+    public init(charts: [ChartConfig], time: TimeConfig, reader: DatabaseQueue, closeDelay: Duration = .seconds(60),
+                logger: Logger = Logger(label: "smtq.spc"), onPoint: @escaping PointHandler) {
+        self.charts = charts.map { StoredChart($0, time: time) }
+        self.reader = reader
+        self.closeDelay = closeDelay.totalMilliseconds * 1000
+        self.logger = logger
+        self.onPoint = onPoint
+    }
+
+    /// Warms every chart from the database, then closes ended time buckets every `tick` (and picks up limits
+    /// set by `smtq spc baseline`). Returns when the warm start is done.
+    public func start(tick: Duration = .seconds(5)) {
+        queue.sync { warm() }
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        let interval = DispatchTimeInterval.milliseconds(Int(tick.totalMilliseconds))
+        timer.schedule(deadline: .now() + interval, repeating: interval)
+        timer.setEventHandler { [weak self] in self?.onTick(now: Date().storeMicroseconds) }
+        timer.resume()
+        queue.sync { self.timer = timer }
+    }
+
+    public func stop() {
+        queue.sync {
+            timer?.cancel()
+            timer = nil
+        }
+    }
+
+    /// Hands a committed batch to the engine (the store writer's commit handler); returns at once.
+    public func receive(_ batch: CommittedBatch) {
+        queue.async { self.process(batch) }
+    }
+
+    /// The clock's work, on demand: closes buckets that ended `closeDelay` before `now`, reloads changed limits.
+    public func tick(now: Date) {
+        queue.sync { onTick(now: now.storeMicroseconds) }
+    }
+
+    /// Waits until every batch handed over so far has been processed.
+    public func drain() {
+        queue.sync {}
+    }
+
+    public var statuses: [ChartStatus] {
+        queue.sync { monitors.map(\.status) }
+    }
+
+    private func onTick(now: Int64) {
+        if let version = try? reader.read({ try SPCLimitsStore.version($0) }), version != limitsVersion {
+            logger.info("SPC limits changed; reloading the charts")
+            warm()
+        }
+        for index in monitors.indices {
+            emit(monitors[index].closeEnded(by: now - closeDelay))
+        }
+    }
+
+    private func process(_ batch: CommittedBatch) {
+        for unit in batch.units where unit.id > warmedThrough {
+            let record = unit.record
+            guard let indices = byStation[record.line + "\u{0}" + record.station] else { continue }
+            for index in indices where monitors[index].chart.scope.matches(line: record.line, station: record.station,
+                                                                           program: record.program) {
+                for event in Self.events(of: record, for: monitors[index].chart.scope) {
+                    emit(monitors[index].add(event))
+                }
+            }
+        }
+    }
+
+    /// The chart events of one unit: a test event, or the values of the chart's measurement.
+    static func events(of record: UnitRecord, for scope: ChartScope) -> [ChartEvent] {
+        let time = record.time.storeMicroseconds
+        if let measurement = scope.measurement {
+            return (record.measurements ?? []).filter { $0.name == measurement }.map { ChartEvent(time: time, value: $0.value) }
+        }
+        let defects = (record.defects ?? []).filter { $0.verdict == .real }.count
+        return [ChartEvent(time: time, fails: record.result == .fail ? 1 : 0, defects: defects)]
+    }
+
+    private func emit(_ points: [LivePoint]) {
+        for point in points {
+            if !point.signals.isEmpty {
+                logger.notice("SPC signal", metadata: ["chart": "\(point.chart)", "series": "\(point.series)",
+                                                       "point": "\(point.index)", "signals": "\(point.signals.joined(separator: ","))"])
+            }
+            onPoint(point)
+        }
+    }
+
+    /// Rebuilds every chart from the database: its series from the active baseline's start (or all data).
+    private func warm() {
+        do {
+            try reader.read { db in
+                limitsVersion = try SPCLimitsStore.version(db)
+                let active = try SPCLimitsStore.active(db)
+                warmedThrough = try ChartEventQuery.lastUnitID(db)
+                monitors = []
+                for chart in charts {
+                    var limits = active[chart.config.name]
+                    if let stored = limits, stored.limits.type != chart.config.type.rawValue {
+                        logger.warning("stored limits are for a \(stored.limits.type) chart; ignoring them",
+                                       metadata: ["chart": "\(chart.config.name)"])
+                        limits = nil
+                    }
+                    var monitor = ChartMonitor(chart: chart, limits: limits)
+                    try ChartEventQuery.forEach(db, scope: chart.scope, since: limits?.baselineFrom) { event in
+                        _ = monitor.add(event)
+                    }
+                    monitors.append(monitor)
+                }
+            }
+        } catch {
+            logger.error("cannot read the charts' history: \(error); the charts start empty")
+            monitors = charts.map { ChartMonitor(chart: $0, limits: nil) }
+        }
+        byStation = Dictionary(grouping: monitors.indices) { monitors[$0].chart.scope.line + "\u{0}" + monitors[$0].chart.scope.station }
+    }
+}
