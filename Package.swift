@@ -70,6 +70,14 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
+        // Report queries over the store and their rendering: tables, CSV, JSON, SVG, HTML.
+        .target(
+            name: "SMTQReports",
+            dependencies: [
+                "SMTQCore", "SMTQConfig", "SMTQStatistics", "SMTQStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         // The daemon's composition: services, signals, systemd notification.
         .target(
             name: "SMTQDaemon",
@@ -84,6 +92,7 @@ let package = Package(
             name: "smtq",
             dependencies: [
                 "SMTQCore", "SMTQConfig", "SMTQModbus", "SMTQStore", "SMTQAcquisition", "SMTQSimulator", "SMTQStatistics",
+                "SMTQEngine", "SMTQReports", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

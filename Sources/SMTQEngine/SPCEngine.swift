@@ -114,7 +114,7 @@ public final class SPCEngine: @unchecked Sendable {
     private func emit(_ points: [LivePoint]) {
         for point in points {
             if !point.signals.isEmpty {
-                logger.notice("SPC signal", metadata: ["chart": "\(point.chart)", "series": "\(point.series)",
+                logger.warning("SPC signal", metadata: ["chart": "\(point.chart)", "series": "\(point.series)",
                                                        "point": "\(point.index)", "signals": "\(point.signals.joined(separator: ","))"])
             }
             onPoint(point)

@@ -30,6 +30,12 @@ public struct ChartSeries: Sendable, Equatable {
     public var center: Double
     public var sigma: Double?
     public var points: [ChartPoint]
+
+    public init(center: Double, sigma: Double?, points: [ChartPoint]) {
+        self.center = center
+        self.sigma = sigma
+        self.points = points
+    }
 }
 
 public struct CusumPoint: Sendable, Equatable {

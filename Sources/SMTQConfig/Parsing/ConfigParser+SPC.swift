@@ -34,6 +34,10 @@ extension ConfigParser {
                 if !type.needsSubgroups, chartMap.contains("subgroup") {
                     chartMap.errorAtKey("subgroup", "a \(type.rawValue) chart plots individual values", expected: "remove subgroup")
                 }
+                if type == .np, let subgroup, !isFixedSize(subgroup, in: 1...100_000) {
+                    chartMap.errorAtKey("subgroup", "an np chart needs the same number of units in every subgroup",
+                                        expected: "{units: N}, or a p chart for time buckets and shifts")
+                }
                 if type == .xbarR || type == .xbarS, let subgroup, !isFixedSize(subgroup, in: 2...25) {
                     chartMap.errorAtKey("subgroup", "X-bar charts need a fixed subgroup size", expected: "{units: N} with N from 2 to 25")
                 }

@@ -32,7 +32,7 @@ public struct Exporter {
     public func write(_ table: Table, as format: Format, to output: OutputBuffer) throws -> Int {
         if format == .csv {
             let extra = table == .defects ? Self.defectColumns : table == .measurements ? Self.measurementColumns : []
-            output.append(CSV.row(Self.unitColumns + extra))
+            output.append(CSVText.row(Self.unitColumns + extra))
         }
         var rows = 0
         try forEachUnit { record in
@@ -41,7 +41,7 @@ public struct Exporter {
                 output.append(InterchangeJSON.line(record, version: 1) + "\n")
                 rows += 1
             case (.units, .csv):
-                output.append(CSV.row(Self.unitFields(record)))
+                output.append(CSVText.row(Self.unitFields(record)))
                 rows += 1
             case (.defects, _):
                 for defect in record.defects ?? [] {
@@ -65,7 +65,7 @@ public struct Exporter {
     private func emit(_ record: UnitRecord, _ fields: [String?], _ columns: [String], _ format: Format,
                       _ output: OutputBuffer) {
         if format == .csv {
-            output.append(CSV.row(Self.unitFields(record) + fields))
+            output.append(CSVText.row(Self.unitFields(record) + fields))
             return
         }
         var object: [(String, String)] = []
@@ -163,14 +163,3 @@ public final class OutputBuffer {
 }
 
 /// RFC 4180 CSV fields.
-enum CSV {
-    static func row(_ fields: [String?]) -> String {
-        fields.map { field in
-            guard let field else { return "" }
-            if field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-                return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-            }
-            return field
-        }.joined(separator: ",") + "\r\n"
-    }
-}

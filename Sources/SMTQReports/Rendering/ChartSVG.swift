@@ -1,0 +1,176 @@
+import Foundation
+import SMTQStatistics
+
+/// A control chart as SVG: per plotted series a panel with the center line, the control limits (stepped
+/// where they vary with the subgroup size), the ±1σ and ±2σ zone boundaries, the points (signals in red, with
+/// the rule ids as a tooltip and a label), and labelled axes. Capability draws the fitted normal curves
+/// against the specification limits.
+public enum ChartSVG {
+    /// `labels` name the points on the x axis (e.g. subgroup start times); without them the axis shows the
+    /// point numbers.
+    public static func render(_ result: ChartResult, title: String, labels: [String]? = nil) -> String {
+        var panels: [Panel] = []
+        switch result {
+        case let .attribute(type, series):
+            let names = ["p": "Proportion defective", "np": "Defectives", "c": "Defects", "u": "Defects per unit"]
+            panels = [Panel(name: names[type] ?? type, series: series)]
+        case let .subgroups(type, _, xbar, spread):
+            panels = [Panel(name: "Subgroup mean (X̄)", series: xbar), Panel(name: type == "xbar-r" ? "Range (R)" : "Std. dev. (S)", series: spread)]
+        case let .imr(_, individuals, movingRange):
+            panels = [Panel(name: "Individual value", series: individuals), Panel(name: "Moving range", series: movingRange)]
+        case let .ewma(_, series):
+            panels = [Panel(name: "EWMA (z)", series: series)]
+        case let .cusum(_, h, _, sigma, points):
+            panels = [Panel.cusum(points, decision: h * sigma)]
+        case let .capability(capability):
+            return capabilitySVG(capability, title: title)
+        }
+        let panelHeight = 260.0, top = 44.0
+        var canvas = SVGCanvas(width: 960, height: top + panelHeight * Double(panels.count) + 30)
+        canvas.text(480, 26, title, size: 16, anchor: "middle", weight: "bold")
+        for (offset, panel) in panels.enumerated() {
+            draw(panel, on: &canvas, top: top + Double(offset) * panelHeight, height: panelHeight - 20, labels: labels)
+        }
+        return canvas.render(title: title)
+    }
+
+    struct Panel {
+        var name: String
+        var points: [ChartPoint]
+        /// Extra plotted values (the CUSUM's lower sum, drawn negative).
+        var secondValues: [Double]?
+        var center: Double
+
+        init(name: String, series: ChartSeries) {
+            self.name = name
+            points = series.points
+            center = series.center
+        }
+
+        static func cusum(_ points: [CusumPoint], decision: Double) -> Panel {
+            var panel = Panel(name: "CUSUM (C+ above, −C− below)", series: ChartSeries(center: 0, sigma: nil, points: points.map {
+                ChartPoint(index: $0.index, value: $0.cplus, center: 0, ucl: decision, lcl: -decision,
+                           signals: $0.signals, sigma: decision / 3)
+            }))
+            panel.secondValues = points.map { -$0.cminus }
+            return panel
+        }
+    }
+
+    private static func draw(_ panel: Panel, on canvas: inout SVGCanvas, top: Double, height: Double, labels: [String]?) {
+        let left = 80.0, right = canvas.width - 100, bottom = top + height - 40
+        let values = panel.points.flatMap { point in [point.value, point.ucl, point.lcl, point.center].compactMap { $0 } }
+            + (panel.secondValues ?? [])
+        let finite = values.filter(\.isFinite)
+        var low = finite.min() ?? 0, high = finite.max() ?? 1
+        if high - low < 1e-12 { (low, high) = (low - 1, high + 1) }
+        let pad = (high - low) * 0.08
+        low -= pad
+        high += pad
+        let count = max(panel.points.count, 1)
+        let step = (right - left) / Double(count)
+        func x(_ offset: Int) -> Double { left + step * (Double(offset) + 0.5) }
+        func y(_ value: Double) -> Double { bottom - (value - low) / (high - low) * (bottom - top) }
+
+        canvas.rect(left, top, right - left, bottom - top, fill: "#fafafa")
+        let ticks = Ticks.nice(low, high)
+        for tick in ticks {
+            canvas.line(left, y(tick), right, y(tick), stroke: "#e4e4e4")
+            canvas.text(left - 6, y(tick) + 4, Ticks.label(tick, step: ticks.count > 1 ? ticks[1] - ticks[0] : 1), size: 10, anchor: "end")
+        }
+        let isCusum = panel.secondValues != nil
+        if !isCusum {
+            for (k, colour) in [(2.0, "#f0c36d"), (1.0, "#9ccc9c")] {
+                for sign in [1.0, -1.0] {
+                    canvas.polyline(stepped(panel.points, x: x, step: step) { y($0.center + sign * k * $0.sigma) },
+                                    stroke: colour, dash: "3 3")
+                }
+            }
+        }
+        canvas.polyline(stepped(panel.points, x: x, step: step) { y($0.center) }, stroke: "#2e7d32", width: 1.5)
+        canvas.polyline(stepped(panel.points, x: x, step: step) { y($0.ucl) }, stroke: "#c62828", width: 1.5, dash: "6 3")
+        canvas.polyline(stepped(panel.points, x: x, step: step) { y($0.lcl) }, stroke: "#c62828", width: 1.5, dash: "6 3")
+        if let last = panel.points.last {
+            canvas.text(right + 6, y(last.ucl) + 4, "\(isCusum ? "H" : "UCL") \(Ticks.label(last.ucl))", size: 10, fill: "#c62828")
+            canvas.text(right + 6, y(last.center) + 4, (isCusum ? "0" : "CL \(Ticks.label(last.center))"), size: 10, fill: "#2e7d32")
+            canvas.text(right + 6, y(last.lcl) + 4, isCusum ? "−H \(Ticks.label(-last.lcl))" : "LCL \(Ticks.label(last.lcl))",
+                        size: 10, fill: "#c62828")
+        }
+        let plotted = panel.points.enumerated().compactMap { offset, point in point.value.map { (x(offset), y($0)) } }
+        canvas.polyline(plotted, stroke: "#1f4e9c", width: 1.2, cssClass: "data")
+        if let second = panel.secondValues {
+            canvas.polyline(second.enumerated().map { (x($0.offset), y($0.element)) }, stroke: "#6a3d9a", width: 1.2)
+        }
+        for (offset, point) in panel.points.enumerated() {
+            guard var value = point.value else { continue }
+            if let second = panel.secondValues, point.signals == ["cusum_lower"] { value = second[offset] }
+            let name = labels.flatMap { offset < $0.count ? $0[offset] : nil } ?? "point \(point.index)"
+            if point.signals.isEmpty {
+                canvas.circle(x(offset), y(value), radius: count > 150 ? 1.5 : 2.6, fill: "#1f4e9c",
+                              title: "\(name): \(Ticks.label(value))")
+            } else {
+                canvas.circle(x(offset), y(value), radius: 4.2, fill: "#d32f2f",
+                              title: "\(name): \(Ticks.label(value)) — \(point.signals.joined(separator: ", "))", cssClass: "signal")
+                canvas.text(x(offset), y(value) - 8, point.signals.first.map(shortName) ?? "", size: 9, anchor: "middle", fill: "#d32f2f")
+            }
+        }
+        let tickEvery = max(1, Int((Double(count) / 10).rounded(.up)))
+        for offset in stride(from: 0, to: panel.points.count, by: tickEvery) {
+            canvas.line(x(offset), bottom, x(offset), bottom + 4, stroke: "#444")
+            let label = labels.flatMap { offset < $0.count ? $0[offset] : nil } ?? String(panel.points[offset].index)
+            canvas.text(x(offset), bottom + 16, label, size: 10, anchor: "middle")
+        }
+        canvas.line(left, bottom, right, bottom, stroke: "#444")
+        canvas.line(left, top, left, bottom, stroke: "#444")
+        canvas.text(16, (top + bottom) / 2, panel.name, size: 11, anchor: "middle", rotate: true)
+        canvas.text((left + right) / 2, bottom + 32, labels == nil ? "Sample" : "Subgroup", size: 11, anchor: "middle")
+    }
+
+    /// A horizontal segment per point, so limits that change with the subgroup size show as steps.
+    private static func stepped(_ points: [ChartPoint], x: (Int) -> Double, step: Double,
+                                _ level: (ChartPoint) -> Double) -> [(Double, Double)] {
+        points.enumerated().flatMap { offset, point in
+            let value = level(point)
+            return [(x(offset) - step / 2, value), (x(offset) + step / 2, value)]
+        }
+    }
+
+    private static func shortName(_ signal: String) -> String {
+        signal.replacingOccurrences(of: "nelson", with: "N").replacingOccurrences(of: "we", with: "WE")
+            .replacingOccurrences(of: "cusum_upper", with: "C+").replacingOccurrences(of: "cusum_lower", with: "C−")
+    }
+
+    private static func capabilitySVG(_ result: CapabilityResult, title: String) -> String {
+        var canvas = SVGCanvas(width: 960, height: 400)
+        canvas.text(480, 26, title, size: 16, anchor: "middle", weight: "bold")
+        let left = 60.0, right = 900.0, top = 50.0, bottom = 320.0
+        let spread = max(result.sigmaWithin, result.sigmaOverall)
+        let low = min(result.lsl, result.mean - 4 * spread), high = max(result.usl, result.mean + 4 * spread)
+        func x(_ value: Double) -> Double { left + (value - low) / (high - low) * (right - left) }
+        func density(_ value: Double, _ sigma: Double) -> Double {
+            exp(-0.5 * pow((value - result.mean) / sigma, 2)) / (sigma * (2 * Double.pi).squareRoot())
+        }
+        let peak = density(result.mean, min(result.sigmaWithin, result.sigmaOverall))
+        func y(_ value: Double) -> Double { bottom - value / peak * (bottom - top) * 0.9 }
+        canvas.rect(left, top, right - left, bottom - top, fill: "#fafafa")
+        let samples = (0...200).map { low + (high - low) * Double($0) / 200 }
+        canvas.polyline(samples.map { (x($0), y(density($0, result.sigmaWithin))) }, stroke: "#1f4e9c", width: 2)
+        canvas.polyline(samples.map { (x($0), y(density($0, result.sigmaOverall))) }, stroke: "#6a3d9a", width: 2, dash: "6 3")
+        for (value, name, colour) in [(result.lsl, "LSL", "#c62828"), (result.usl, "USL", "#c62828"), (result.mean, "mean", "#2e7d32")] {
+            canvas.line(x(value), top, x(value), bottom, stroke: colour, width: 1.5, dash: name == "mean" ? nil : "6 3")
+            canvas.text(x(value), top - 6, "\(name) \(Ticks.label(value))", size: 10, anchor: "middle", fill: colour)
+        }
+        let ticks = Ticks.nice(low, high, count: 8)
+        for tick in ticks {
+            canvas.line(x(tick), bottom, x(tick), bottom + 4, stroke: "#444")
+            canvas.text(x(tick), bottom + 16, Ticks.label(tick, step: ticks.count > 1 ? ticks[1] - ticks[0] : 1), size: 10, anchor: "middle")
+        }
+        canvas.line(left, bottom, right, bottom, stroke: "#444")
+        canvas.text((left + right) / 2, bottom + 34, "Measured value", size: 11, anchor: "middle")
+        let figures = String(format: "n = %d   Cp %.3f   Cpk %.3f   Pp %.3f   Ppk %.3f   σ within %@ (%@, solid)   σ overall %@ (dashed)",
+                             result.n, result.cp, result.cpk, result.pp, result.ppk, Ticks.label(result.sigmaWithin),
+                             result.withinMethod, Ticks.label(result.sigmaOverall))
+        canvas.text(480, 385, figures, size: 12, anchor: "middle")
+        return canvas.render(title: title)
+    }
+}
