@@ -138,6 +138,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(
+            name: "SMTQReportsTests",
+            dependencies: [
+                "SMTQReports", "SMTQStore", "SMTQStatistics", "SMTQConfig", "SMTQCore", "SMTQTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         .testTarget(name: "SMTQStatisticsTests", dependencies: ["SMTQStatistics", "SMTQCore", "SMTQTestSupport"]),
         .testTarget(name: "SMTQConfigTests", dependencies: ["SMTQConfig", "SMTQCore", "SMTQTestSupport"], exclude: ["Fixtures"]),
         // Runs the built `smtq` and `smtqd` binaries as a user would.

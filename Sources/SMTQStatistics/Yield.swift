@@ -34,6 +34,17 @@ public struct StationYield: Sendable, Equatable {
     /// Sum of the opportunities of the cohort's distinct serials (the DPMO denominator).
     public var opportunities = 0
 
+    public init(units: Int = 0, tests: Int = 0, firstPassUnits: Int = 0, finalPassUnits: Int = 0, defects: Int = 0,
+                falseCalls: Int = 0, opportunities: Int = 0) {
+        self.units = units
+        self.tests = tests
+        self.firstPassUnits = firstPassUnits
+        self.finalPassUnits = finalPassUnits
+        self.defects = defects
+        self.falseCalls = falseCalls
+        self.opportunities = opportunities
+    }
+
     public var fpy: Double? { Yield.ratio(Double(firstPassUnits), Double(units)) }
     public var finalYield: Double? { Yield.ratio(Double(finalPassUnits), Double(units)) }
     public var falseCallRate: Double? { Yield.ratio(Double(falseCalls), Double(defects + falseCalls)) }

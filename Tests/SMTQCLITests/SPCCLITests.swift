@@ -38,33 +38,10 @@ struct SPCCLITests {
         return lists.compactMap { $0 as? [[String: Any]] }.joined().filter { !(($0["signals"] as? [String]) ?? []).isEmpty }.count
     }
 
-    static func config(in folder: TemporaryFolder) throws -> String {
-        let text = """
-            storage:
-              database: \(folder.path("smtq.sqlite"))
-            include: [\(TestEnvironment.packageRoot.appendingPathComponent("config/profiles").path)/*.yaml]
-            devices:
-              - {name: aoi1, line: L1, station: AOI-1, kind: aoi, profile: aoi-reference, tcp: "127.0.0.1:1502", unit_id: 1}
-            lines:
-              L1: {route: [AOI-1, ICT-1, FCT-1]}
-            products:
-              PCB-A: {opportunities: 1250}
-              PCB-B: {opportunities: 840}
-            spc:
-              charts:
-                - {name: aoi-p, chart: p, line: L1, station: AOI-1, subgroup: {every: 15m}, rules: [nelson1, nelson2]}
-                - {name: ict-vcc, chart: imr, line: L1, station: ICT-1, measurement: VCC}
-            """
-        let path = folder.path("smtq.yaml")
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
     @Test func baselineLimitsAndClear() throws {
         let folder = try TemporaryFolder("smtq-spc")
-        let config = try Self.config(in: folder)
-        let units = Self.reference.appendingPathComponent("yield/units.jsonl").path
-        #expect(try BinaryRunner.run("smtq", ["import", units, "--db", folder.path("smtq.sqlite")]).status == 0)
+        let config = try CLIFixtures.referenceDatabase(in: folder)
+        let units = CLIFixtures.referenceUnits
 
         let none = try BinaryRunner.run("smtq", ["spc", "limits", "--config", config])
         #expect(none.standardOutput.contains("no active limits"))

@@ -20,6 +20,14 @@ public struct Configuration: Sendable {
     public var alerts: AlertsConfig
     public var metrics: MetricsConfig?
 
+    /// The settings a query command uses with a bare `--db` and no configuration file: UTC, no shifts,
+    /// products or routes (reports then leave DPMO and targets out).
+    public static func standalone(databasePath: String) -> Configuration {
+        Configuration(file: "(none)", site: nil, time: TimeConfig(), storage: StorageConfig(databasePath: databasePath), lines: [],
+                      devices: [], serialBuses: [], profiles: [:], products: [:], spc: SPCConfig(), alerts: AlertsConfig(),
+                      metrics: nil)
+    }
+
     public func device(named name: String) -> DeviceConfig? {
         devices.first { $0.name == name }
     }
@@ -33,6 +41,11 @@ public struct Configuration: Sendable {
 public struct LineConfig: Sendable, Hashable {
     public var name: String
     public var route: [String]
+
+    public init(name: String, route: [String]) {
+        self.name = name
+        self.route = route
+    }
 }
 
 /// Where and how records are stored.

@@ -21,7 +21,7 @@ public enum TextTable {
 extension String {
     fileprivate var trimmingPercent: String {
         var text = self
-        if text.hasSuffix("%") || text.hasSuffix("!") { text.removeLast() }
+        if text.hasSuffix(" !") { text.removeLast(2) }
         if text.hasSuffix("%") { text.removeLast() }
         return text
     }

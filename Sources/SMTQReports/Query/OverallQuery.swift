@@ -1,0 +1,47 @@
+import GRDB
+import SMTQConfig
+import SMTQStatistics
+
+/// Figures over all stations of the scope: distinct serials, all their results, defects and false calls.
+/// A serial's program is the program of its first result. Reads every unit in the window (`--overall`).
+public struct OverallFigures: Sendable, Equatable {
+    public var units = 0
+    public var tests = 0
+    public var defects = 0
+    public var falseCalls = 0
+    public var opportunities = 0
+    public var opportunitiesKnown = true
+    public var firstTime: Int64?
+    public var lastTime: Int64?
+
+    public var dpu: Double? { Yield.ratio(Double(defects), Double(units)) }
+    public var dpmo: Double? { opportunitiesKnown ? Yield.ratio(Double(defects) * 1_000_000, Double(opportunities)) : nil }
+    public var falseCallRate: Double? { Yield.ratio(Double(falseCalls), Double(defects + falseCalls)) }
+
+    public static func read(_ db: Database, scope: ReportScope, configuration: SMTQConfig.Configuration) throws -> OverallFigures {
+        let identities = try Identities(db)
+        let (stations, program) = try identities.resolve(scope)
+        let conditions = ScopeConditions(stations: stations, program: program, since: scope.since, until: scope.until)
+        // With exactly one min() aggregate, SQLite takes the bare program_id from the row holding the minimum.
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT min(time), program_id, max(time), count(*), sum(defect_count), sum(false_call_count)
+            FROM units WHERE \(conditions.sql) GROUP BY serial
+            """, arguments: conditions.arguments)
+        var figures = OverallFigures()
+        while let row = try rows.next() {
+            let first: Int64 = row[0], last: Int64 = row[2]
+            figures.units += 1
+            figures.tests += row[3] as Int
+            figures.defects += row[4] as Int
+            figures.falseCalls += row[5] as Int
+            if let opportunities = configuration.products[identities.programs[row[1]] ?? ""]?.opportunities {
+                figures.opportunities += opportunities
+            } else {
+                figures.opportunitiesKnown = false
+            }
+            figures.firstTime = min(figures.firstTime ?? first, first)
+            figures.lastTime = max(figures.lastTime ?? last, last)
+        }
+        return figures
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import GRDB
+import SMTQConfig
+
+/// The filters every report takes (`--line --station --program`, `--since --until`), resolved against the
+/// store's identities. Filter values are bound parameters or ids, never SQL text.
+public struct ReportScope: Sendable {
+    public var line: String?
+    public var station: String?
+    public var program: String?
+    /// Microseconds since 1970 UTC; nil: open.
+    public var since: Int64?
+    public var until: Int64?
+
+    public init(line: String? = nil, station: String? = nil, program: String? = nil, since: Int64? = nil, until: Int64? = nil) {
+        self.line = line
+        self.station = station
+        self.program = program
+        self.since = since
+        self.until = until
+    }
+}
+
+/// A filter value the store has never seen.
+public struct UnknownFilterValue: Error, Sendable, CustomStringConvertible {
+    public var option: String
+    public var value: String
+    public var known: [String]
+
+    public var description: String {
+        let list = known.prefix(12).joined(separator: ", ") + (known.count > 12 ? ", …" : "")
+        return "\(option) '\(value)' is not in the database (known: \(known.isEmpty ? "none yet" : list))"
+    }
+}
+
+/// The store's names by id, read once per report.
+struct Identities {
+    var stations: [Int64: (line: String, station: String)] = [:]
+    var programs: [Int64: String] = [:]
+    var devices: [Int64: String] = [:]
+
+    init(_ db: Database) throws {
+        for row in try Row.fetchAll(db, sql: "SELECT s.id, l.name, s.name FROM stations s JOIN lines l ON l.id = s.line_id") {
+            stations[row[0]] = (row[1], row[2])
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT id, name FROM programs") { programs[row[0]] = row[1] }
+        for row in try Row.fetchAll(db, sql: "SELECT id, name FROM devices") { devices[row[0]] = row[1] }
+    }
+
+    /// The station ids the scope allows (nil: all) and the program id (nil: all).
+    func resolve(_ scope: ReportScope) throws -> (stations: [Int64]?, program: Int64?) {
+        var stationIDs: [Int64]?
+        if let line = scope.line {
+            guard stations.values.contains(where: { $0.line == line }) else {
+                throw UnknownFilterValue(option: "--line", value: line, known: Set(stations.values.map(\.line)).sorted())
+            }
+        }
+        if let station = scope.station {
+            guard stations.values.contains(where: { $0.station == station && (scope.line == nil || $0.line == scope.line) }) else {
+                throw UnknownFilterValue(option: "--station", value: station,
+                                         known: Set(stations.values.filter { scope.line == nil || $0.line == scope.line }.map(\.station)).sorted())
+            }
+        }
+        if scope.line != nil || scope.station != nil {
+            stationIDs = stations.filter { _, names in
+                (scope.line == nil || names.line == scope.line) && (scope.station == nil || names.station == scope.station)
+            }.map(\.key).sorted()
+        }
+        var programID: Int64?
+        if let program = scope.program {
+            guard let id = programs.first(where: { $0.value == program })?.key else {
+                throw UnknownFilterValue(option: "--program", value: program, known: programs.values.sorted())
+            }
+            programID = id
+        }
+        return (stationIDs, programID)
+    }
+}
+
+/// SQL conditions for a resolved scope: ids and times as bound arguments.
+struct ScopeConditions {
+    var clauses: [String] = []
+    var arguments: StatementArguments = []
+
+    init(stations: [Int64]?, program: Int64?, since: Int64?, until: Int64?, table: String = "", timeColumn: String = "time") {
+        if let stations {
+            clauses.append("\(table)station_id IN (\(stations.isEmpty ? "NULL" : stations.map { _ in "?" }.joined(separator: ",")))")
+            _ = arguments.append(contentsOf: StatementArguments(stations))
+        }
+        if let program {
+            clauses.append("\(table)program_id = ?")
+            _ = arguments.append(contentsOf: [program])
+        }
+        if let since {
+            clauses.append("\(table)\(timeColumn) >= ?")
+            _ = arguments.append(contentsOf: [since])
+        }
+        if let until {
+            clauses.append("\(table)\(timeColumn) < ?")
+            _ = arguments.append(contentsOf: [until])
+        }
+    }
+
+    var sql: String { clauses.isEmpty ? "1" : clauses.joined(separator: " AND ") }
+}

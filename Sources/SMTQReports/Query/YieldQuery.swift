@@ -1,0 +1,142 @@
+import Foundation
+import GRDB
+import SMTQConfig
+import SMTQStatistics
+import SMTQStore
+
+/// What a yield row can be split by, besides its station.
+public enum YieldKey: String, Sendable, CaseIterable {
+    case line, station, program, device, shift, day, hour
+}
+
+/// One row of `smtq report yield`: a station's cohort figures for one combination of the `--by` keys.
+public struct YieldRow: Sendable, Equatable {
+    /// The row's key values by key name (`line` and `station` always; the others as asked).
+    public var keys: [String: String]
+    public var figures: StationYield
+    /// False when a unit's program has no `opportunities` in the configuration (DPMO is then undefined).
+    public var opportunitiesKnown: Bool
+    /// The programs of the row's units (targets apply when there is exactly one).
+    public var programs: Set<String>
+
+    public var dpmo: Double? { opportunitiesKnown ? figures.dpmo : nil }
+}
+
+/// RTY of a line for one combination of the non-station keys.
+public struct LineYield: Sendable, Equatable {
+    public var keys: [String: String]
+    public var route: [String]
+    /// Station FPYs along the route (nil: no units there).
+    public var fpys: [Double?]
+    public var rty: Double? { Yield.rty(fpys) }
+}
+
+public struct YieldReport: Sendable {
+    public var rows: [YieldRow]
+    public var lines: [LineYield]
+    /// Whether the figures came from the rollups (true) or from the units themselves.
+    public var fromRollups: Bool
+}
+
+/// Yield by the cohort definitions (DESIGN.md): a serial counts in the window, and the day, hour or shift, of
+/// its first result at a station, with all its results there. Read from the rollups when every period
+/// boundary is a quarter hour (fast, thousands of rows); from the units otherwise (`--by device`, windows
+/// such as "24h" that do not start on a quarter hour).
+public enum YieldQuery {
+    /// `unitsOnly` skips the rollups even where they would serve (tests compare both ways).
+    public static func run(_ db: Database, scope: ReportScope, by keys: [YieldKey], configuration: SMTQConfig.Configuration,
+                           unitsOnly: Bool = false) throws -> YieldReport {
+        let identities = try Identities(db)
+        let (stationIDs, programID) = try identities.resolve(scope)
+        let quarter = StoreSchema.bucketMicroseconds
+        let zone = TimeZone(identifier: configuration.time.timeZone) ?? TimeZone(identifier: "UTC")!
+        let aligned = [scope.since, scope.until].allSatisfy { ($0 ?? 0) % quarter == 0 }
+        let useRollups = !unitsOnly && !keys.contains(.device) && aligned && zone.secondsFromGMT() % 900 == 0
+        var periods = LocalPeriods(time: configuration.time)
+        var groups: [[String]: (StationYield, Bool, Set<String>)] = [:]
+        let rowKeys = [YieldKey.line, .station] + YieldKey.allCases.filter { keys.contains($0) && $0 != .line && $0 != .station }
+
+        func add(stationID: Int64, programID: Int64, deviceID: Int64?, time: Int64, figures: StationYield) {
+            guard let station = identities.stations[stationID] else { return }
+            let program = identities.programs[programID] ?? "?"
+            let labels = rowKeys.contains(.day) || rowKeys.contains(.hour) || rowKeys.contains(.shift) ? periods.labels(time) : nil
+            var key: [String] = []
+            for rowKey in rowKeys {
+                switch rowKey {
+                case .line: key.append(station.line)
+                case .station: key.append(station.station)
+                case .program: key.append(program)
+                case .device: key.append(deviceID.flatMap { identities.devices[$0] } ?? "?")
+                case .day: key.append(labels!.day)
+                case .hour: key.append(labels!.hour)
+                case .shift: key.append(labels!.shift ?? "(no shift)")
+                }
+            }
+            let opportunities = configuration.products[program]?.opportunities
+            var entry = groups[key] ?? (StationYield(), true, [])
+            entry.0.units += figures.units
+            entry.0.tests += figures.tests
+            entry.0.firstPassUnits += figures.firstPassUnits
+            entry.0.finalPassUnits += figures.finalPassUnits
+            entry.0.defects += figures.defects
+            entry.0.falseCalls += figures.falseCalls
+            entry.0.opportunities += figures.units * (opportunities ?? 0)
+            if figures.units > 0 {
+                entry.1 = entry.1 && opportunities != nil
+                entry.2.insert(program)
+            }
+            groups[key] = entry
+        }
+
+        if useRollups {
+            let conditions = ScopeConditions(stations: stationIDs, program: programID, since: scope.since.map { $0 / quarter },
+                                             until: scope.until.map { $0 / quarter }, timeColumn: "bucket")
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT station_id, program_id, bucket, units, tests, first_pass_units, final_pass_units, defects, false_calls
+                FROM rollups WHERE \(conditions.sql) AND units > 0
+                """, arguments: conditions.arguments)
+            while let row = try rows.next() {
+                let bucket: Int64 = row[2]
+                add(stationID: row[0], programID: row[1], deviceID: nil, time: bucket * quarter,
+                    figures: StationYield(units: row[3], tests: row[4], firstPassUnits: row[5], finalPassUnits: row[6],
+                                          defects: row[7], falseCalls: row[8]))
+            }
+        } else {
+            let conditions = ScopeConditions(stations: stationIDs, program: programID, since: scope.since, until: scope.until, table: "f.")
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT f.station_id, f.program_id, f.device_id, f.time, f.result, count(*), sum(x.defect_count), sum(x.false_call_count),
+                  (SELECT y.result FROM units y WHERE y.serial = f.serial AND y.station_id = f.station_id ORDER BY y.time DESC LIMIT 1)
+                FROM units f JOIN units x ON x.serial = f.serial AND x.station_id = f.station_id
+                WHERE f.first_pass = 1 AND \(conditions.sql)
+                GROUP BY f.id
+                """, arguments: conditions.arguments)
+            while let row = try rows.next() {
+                let first: Int = row[4], last: Int = row[8]
+                add(stationID: row[0], programID: row[1], deviceID: row[2], time: row[3],
+                    figures: StationYield(units: 1, tests: row[5], firstPassUnits: first == 0 ? 1 : 0, finalPassUnits: last == 0 ? 1 : 0,
+                                          defects: row[6], falseCalls: row[7]))
+            }
+        }
+        let rows = groups.map { key, value in
+            YieldRow(keys: Dictionary(uniqueKeysWithValues: zip(rowKeys.map(\.rawValue), key)), figures: value.0,
+                     opportunitiesKnown: value.1, programs: value.2)
+        }.sorted { a, b in rowKeys.map { a.keys[$0.rawValue]! }.lexicographicallyPrecedes(rowKeys.map { b.keys[$0.rawValue]! }) }
+        // RTY needs every station of the route: none when the rows are limited to one station.
+        let lines = scope.station == nil ? lineYields(rows, keys: rowKeys, configuration: configuration) : []
+        return YieldReport(rows: rows, lines: lines, fromRollups: useRollups)
+    }
+
+    /// RTY per line and per combination of the keys other than station and device, along the configured route
+    /// (or, for a line without one, the stations seen in the data in name order).
+    static func lineYields(_ rows: [YieldRow], keys: [YieldKey], configuration: SMTQConfig.Configuration) -> [LineYield] {
+        let groupKeys = keys.filter { $0 != .station && $0 != .device }.map(\.rawValue)
+        guard !keys.contains(.device) else { return [] }
+        let grouped = Dictionary(grouping: rows) { row in groupKeys.map { row.keys[$0]! } }
+        return grouped.map { key, rows in
+            let line = rows[0].keys["line"]!
+            let route = configuration.lines.first { $0.name == line }?.route ?? Set(rows.map { $0.keys["station"]! }).sorted()
+            let fpys = route.map { station in rows.first { $0.keys["station"] == station }?.figures.fpy }
+            return LineYield(keys: Dictionary(uniqueKeysWithValues: zip(groupKeys, key)), route: route, fpys: fpys)
+        }.sorted { a, b in groupKeys.map { a.keys[$0]! }.lexicographicallyPrecedes(groupKeys.map { b.keys[$0]! }) }
+    }
+}

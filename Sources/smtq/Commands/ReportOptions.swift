@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import SMTQConfig
+import SMTQReports
+import SMTQStore
+import GRDB
+import SMTQCore
+
+/// The options every `smtq report` takes: configuration and database, window, filters, output format.
+struct ReportOptions: ParsableArguments {
+    @Option(help: "Start of the window: \(TimeWindow.expected).") var since: String?
+    @Option(help: "End of the window (exclusive), same forms.") var until: String?
+    @Option(help: "Only this line.") var line: String?
+    @Option(help: "Only this station.") var station: String?
+    @Option(help: "Only this program (product).") var program: String?
+    @Option(help: "table, csv or json (default: table on a terminal, csv otherwise).") var format: String?
+    @OptionGroup var source: ConfigurationOptions
+
+    enum Format: String {
+        case table, csv, json
+    }
+
+    func outputFormat() throws -> Format {
+        guard let format else { return isatty(STDOUT_FILENO) != 0 ? .table : .csv }
+        guard let parsed = Format(rawValue: format) else {
+            Console.error("smtq report: --format '\(format)' is not one of table, csv, json")
+            throw ExitCode(64)
+        }
+        return parsed
+    }
+
+    /// The configuration (for products, routes, time zone); a bare `--db` without `--config` uses defaults.
+    func configuration() throws -> SMTQConfig.Configuration {
+        if source.config == nil, let db = source.db, !FileManager.default.fileExists(atPath: DatabaseOptions.defaultConfig) {
+            return SMTQConfig.Configuration.standalone(databasePath: db)
+        }
+        return try source.load()
+    }
+
+    func scope(_ configuration: SMTQConfig.Configuration) throws -> ReportScope {
+        let window = TimeWindow(time: configuration.time)
+        return ReportScope(line: line, station: station, program: program,
+                           since: try SPCCommands.instant(since, "--since", window), until: try SPCCommands.instant(until, "--until", window))
+    }
+
+    /// The JSON header every report starts with.
+    func header(_ report: String, _ configuration: SMTQConfig.Configuration, _ scope: ReportScope) -> [(String, JSONValue)] {
+        func time(_ value: Int64?) -> JSONValue { .string(value.map { RFC3339.string(from: Date(storeMicroseconds: $0)) }) }
+        return [("report", .string(report)), ("time_zone", .string(configuration.time.timeZone)), ("since", time(scope.since)),
+                ("until", time(scope.until)), ("line", .string(line)), ("station", .string(station)), ("program", .string(program))]
+    }
+
+    /// Opens the database read-only and runs `work`; store problems and unknown filter values are one line.
+    func read<T>(_ configuration: SMTQConfig.Configuration, _ work: (GRDB.Database) throws -> T) throws -> T {
+        let path = configuration.storage.databasePath
+        do {
+            return try SPCCommands.withStore(path) { try StoreDatabase.openReadOnly(path: path).read(work) }
+        } catch let error as UnknownFilterValue {
+            Console.error("smtq report: \(error)")
+            throw ExitCode(64)
+        }
+    }
+}
