@@ -11,7 +11,7 @@ import SMTQStore
 struct ReportBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reports",
-        abstract: "Rollup reports against direct aggregation in the sqlite3 shell (needs the sqlite3 package)."
+        abstract: "Rollup queries and the smtq report commands against direct aggregation in the sqlite3 shell (needs sqlite3)."
     )
 
     @Option(help: "Results to generate.") var units = 10_000_000
@@ -62,9 +62,10 @@ struct ReportBenchmark: ParsableCommand {
                          direct / rollups, same ? "identical" : "DIFFER"))
             if !same { throw ExitCode.failure }
         }
+        try compareCommands()
     }
 
-    private func shell(_ sql: String) throws -> (Double, String) {
+    func shell(_ sql: String) throws -> (Double, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: sqlite3)
         process.arguments = ["-readonly", db, sql]

@@ -127,14 +127,15 @@ public enum YieldQuery {
     }
 
     /// RTY per line and per combination of the keys other than station and device, along the configured route
-    /// (or, for a line without one, the stations seen in the data in name order).
+    /// (or, for a line without one, every station of the line in the report, in name order).
     static func lineYields(_ rows: [YieldRow], keys: [YieldKey], configuration: SMTQConfig.Configuration) -> [LineYield] {
         let groupKeys = keys.filter { $0 != .station && $0 != .device }.map(\.rawValue)
         guard !keys.contains(.device) else { return [] }
         let grouped = Dictionary(grouping: rows) { row in groupKeys.map { row.keys[$0]! } }
+        let seen = Dictionary(grouping: rows) { $0.keys["line"]! }.mapValues { Set($0.map { $0.keys["station"]! }).sorted() }
         return grouped.map { key, rows in
             let line = rows[0].keys["line"]!
-            let route = configuration.lines.first { $0.name == line }?.route ?? Set(rows.map { $0.keys["station"]! }).sorted()
+            let route = configuration.lines.first { $0.name == line }?.route ?? seen[line] ?? []
             let fpys = route.map { station in rows.first { $0.keys["station"] == station }?.figures.fpy }
             return LineYield(keys: Dictionary(uniqueKeysWithValues: zip(groupKeys, key)), route: route, fpys: fpys)
         }.sorted { a, b in groupKeys.map { a.keys[$0]! }.lexicographicallyPrecedes(groupKeys.map { b.keys[$0]! }) }

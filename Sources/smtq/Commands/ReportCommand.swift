@@ -7,7 +7,10 @@ struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Yield, Pareto, control charts, capability and escapes from the database (read-only).",
-        subcommands: [YieldReportCommand.self, EscapesReportCommand.self]
+        subcommands: [
+            YieldReportCommand.self, ParetoReportCommand.self, SPCReportCommand.self, CapabilityReportCommand.self,
+            EscapesReportCommand.self, HTMLReportCommand.self,
+        ]
     )
 }
 

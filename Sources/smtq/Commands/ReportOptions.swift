@@ -21,6 +21,10 @@ struct ReportOptions: ParsableArguments {
     }
 
     func outputFormat() throws -> Format {
+        try Self.outputFormat(format)
+    }
+
+    static func outputFormat(_ format: String?) throws -> Format {
         guard let format else { return isatty(STDOUT_FILENO) != 0 ? .table : .csv }
         guard let parsed = Format(rawValue: format) else {
             Console.error("smtq report: --format '\(format)' is not one of table, csv, json")
@@ -31,6 +35,10 @@ struct ReportOptions: ParsableArguments {
 
     /// The configuration (for products, routes, time zone); a bare `--db` without `--config` uses defaults.
     func configuration() throws -> SMTQConfig.Configuration {
+        try Self.configuration(source)
+    }
+
+    static func configuration(_ source: ConfigurationOptions) throws -> SMTQConfig.Configuration {
         if source.config == nil, let db = source.db, !FileManager.default.fileExists(atPath: DatabaseOptions.defaultConfig) {
             return SMTQConfig.Configuration.standalone(databasePath: db)
         }
@@ -52,6 +60,10 @@ struct ReportOptions: ParsableArguments {
 
     /// Opens the database read-only and runs `work`; store problems and unknown filter values are one line.
     func read<T>(_ configuration: SMTQConfig.Configuration, _ work: (GRDB.Database) throws -> T) throws -> T {
+        try Self.read(configuration, work)
+    }
+
+    static func read<T>(_ configuration: SMTQConfig.Configuration, _ work: (GRDB.Database) throws -> T) throws -> T {
         let path = configuration.storage.databasePath
         do {
             return try SPCCommands.withStore(path) { try StoreDatabase.openReadOnly(path: path).read(work) }

@@ -1,0 +1,51 @@
+import Foundation
+import GRDB
+import SMTQConfig
+import SMTQStatistics
+import SMTQStore
+
+/// `smtq report spc`: a chart over stored subgroups, judged by the chart's stored (phase II) limits when it
+/// has active ones, else by limits computed from the subgroups shown (phase I).
+public struct SPCReport: Sendable {
+    public var chart: ChartConfig
+    public var subgroups: [Subgroup]
+    public var result: ChartResult
+    public var limits: StoredLimits?
+}
+
+public enum SPCReportQuery {
+    public struct NoData: Error, CustomStringConvertible {
+        public var what: String
+        public var description: String { "no stored data for \(what) in this window" }
+    }
+
+    public static func run(_ db: Database, chart: ChartConfig, scope: ReportScope, time: TimeConfig) throws -> SPCReport {
+        let stored = StoredChart(chart, time: time)
+        let identities = try Identities(db)
+        _ = try identities.resolve(ReportScope(line: chart.line, station: chart.station, program: chart.program))
+        guard let subgroups = try stored.subgroups(db, since: scope.since, until: scope.until), !subgroups.isEmpty else {
+            throw NoData(what: "\(chart.line)/\(chart.station)\(chart.program.map { "/" + $0 } ?? "")\(chart.measurement.map { " " + $0 } ?? "")")
+        }
+        let limits = try SPCLimitsStore.active(db)[chart.name].flatMap { $0.limits.type == chart.type.rawValue ? $0 : nil }
+        let options = limits.map { $0.limits.applied(to: stored.options) } ?? stored.options
+        let result = try Charts.compute(chart.type.rawValue, Subgroup.chartInput(subgroups, type: chart.type.rawValue), options)
+        return SPCReport(chart: chart, subgroups: subgroups, result: filtered(result, rules: chart.rules), limits: limits)
+    }
+
+    /// Keeps the signals of the chart's enabled rules (CUSUM signals always).
+    static func filtered(_ result: ChartResult, rules: [RunRule]) -> ChartResult {
+        let enabled = Set(rules.map(\.rawValue))
+        func keep(_ series: ChartSeries) -> ChartSeries {
+            var series = series
+            for index in series.points.indices { series.points[index].signals.removeAll { !enabled.contains($0) } }
+            return series
+        }
+        switch result {
+        case let .attribute(type, series): return .attribute(type: type, series: keep(series))
+        case let .subgroups(type, sigma, xbar, spread): return .subgroups(type: type, sigma: sigma, xbar: keep(xbar), spread: keep(spread))
+        case let .imr(sigma, individuals, movingRange): return .imr(sigma: sigma, individuals: keep(individuals), movingRange: keep(movingRange))
+        case let .ewma(sigma, series): return .ewma(sigma: sigma, series: keep(series))
+        case .cusum, .capability: return result
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import SMTQCore
+import SMTQReports
+import SMTQStatistics
+
+/// `smtq report html`.
+struct HTMLReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "html",
+        abstract: "One self-contained HTML page: yield, RTY, defect Pareto, escapes and the configured control charts.",
+        discussion: """
+            No external assets: styles and charts (SVG) are inline, so the file can be mailed or archived as \
+            it is. It adapts to a phone's width and prints one section after another.
+            """
+    )
+
+    @Option(help: "The HTML file to write.") var out: String
+    @Option(help: "The page's title.") var title = "SMT line quality report"
+    @OptionGroup var options: ReportOptions
+
+    func run() throws {
+        let configuration = try options.configuration()
+        let scope = try options.scope(configuration)
+        let page = try options.read(configuration) { db -> HTMLReport in
+            let yield = try YieldQuery.run(db, scope: scope, by: [], configuration: configuration)
+            let pareto = try ParetoQuery.run(db, scope: scope, key: .code)
+            let escapes = configuration.lines.isEmpty ? [] : try EscapesQuery.run(db, scope: scope, configuration: configuration)
+            var charts: [(name: String, caption: String, svg: String?)] = []
+            for chart in configuration.spc.charts
+            where (options.line ?? chart.line) == chart.line && (options.station ?? chart.station) == chart.station {
+                do {
+                    let report = try SPCReportQuery.run(db, chart: chart, scope: scope, time: configuration.time)
+                    let labels = SPCReportRender.labels(report.subgroups, time: configuration.time)
+                    let title = "\(chart.name): \(chart.type.rawValue) chart, \(chart.line)/\(chart.station)" + (chart.measurement.map { " \($0)" } ?? "")
+                    charts.append((chart.name, SPCReportRender.caption(report), ChartSVG.render(report.result, title: title, labels: labels)))
+                } catch let error as SPCReportQuery.NoData {
+                    charts.append((chart.name, error.description, nil))
+                } catch let error as ChartError {
+                    charts.append((chart.name, error.message, nil))
+                }
+            }
+            return HTMLReport(title: title, period: period(scope), generated: RFC3339.string(from: Date()).prefix(19) + "Z",
+                              yield: yield, products: configuration.products, pareto: pareto, escapes: escapes, charts: charts)
+        }
+        try ReportFiles.write(page.render(), to: out, command: "report html")
+        print("wrote \(out): \(page.yield.rows.count) station rows, \(page.pareto.count) defect codes, \(page.charts.filter { $0.svg != nil }.count) charts")
+    }
+
+    func period(_ scope: ReportScope) -> String {
+        func time(_ value: Int64?) -> String? { value.map { RFC3339.string(from: Date(timeIntervalSince1970: Double($0) / 1e6)) } }
+        let filters = [options.line.map { "line \($0)" }, options.station.map { "station \($0)" }, options.program.map { "program \($0)" }]
+            .compactMap { $0 }
+        let window: String
+        switch (time(scope.since), time(scope.until)) {
+        case let (since?, until?): window = "\(since) to \(until)"
+        case let (since?, nil): window = "since \(since)"
+        case let (nil, until?): window = "until \(until)"
+        case (nil, nil): window = "all stored data"
+        }
+        return ([window] + filters).joined(separator: ", ")
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import SMTQReports
+
+/// `smtq report pareto`.
+struct ParetoReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pareto",
+        abstract: "Defects counted by code, category, reference designator, part or station: count, %, cumulative %."
+    )
+
+    @Option(help: "Count by: code, category, refdes, part or station.") var key: String = "code"
+    @Flag(help: "Count false calls instead of real defects.") var falseCalls = false
+    @Option(help: "Also draw the Pareto (bars and cumulative line) as SVG into this file.") var svg: String?
+    @OptionGroup var options: ReportOptions
+
+    func run() throws {
+        guard let paretoKey = ParetoKey(rawValue: key) else {
+            Console.error("smtq report pareto: --key '\(key)' is not one of \(ParetoKey.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ExitCode(64)
+        }
+        let format = try options.outputFormat()
+        let configuration = try options.configuration()
+        let scope = try options.scope(configuration)
+        let rows = try options.read(configuration) { try ParetoQuery.run($0, scope: scope, key: paretoKey, falseCalls: falseCalls) }
+        if let svg {
+            let title = "\(falseCalls ? "False calls" : "Real defects") by \(key)"
+            try ReportFiles.write(ParetoRender.svg(rows, key: key, title: title), to: svg, command: "report pareto")
+        }
+        switch format {
+        case .json:
+            var header = options.header("pareto", configuration, scope)
+            header.append(("verdict", .string(falseCalls ? "false_call" : "real")))
+            print(ParetoRender.json(rows, key: key, header: header), terminator: "")
+        case .csv: print(ParetoRender.csv(rows, key: key), terminator: "")
+        case .table: print(rows.isEmpty ? "no \(falseCalls ? "false calls" : "defects") in this window and scope\n" : ParetoRender.table(rows, key: key),
+                           terminator: "")
+        }
+    }
+}
+
+/// `smtq report capability`.
+struct CapabilityReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "capability",
+        abstract: "Cp, Cpk, Pp, Ppk, mean, sigmas and % out of spec of a measurement, per program.",
+        discussion: """
+            Spec limits come from products.PROGRAM.measurements in the configuration, else from the limits \
+            stored with the values. Within sigma is MR-bar/d2(2) over the values in time order; overall sigma \
+            is the sample standard deviation. The product's Cpk target is shown beside Cpk.
+            """
+    )
+
+    @Option(help: "The measurement's name, e.g. VCC.") var measurement: String
+    @OptionGroup var options: ReportOptions
+
+    func run() throws {
+        let format = try options.outputFormat()
+        let configuration = try options.configuration()
+        let scope = try options.scope(configuration)
+        let rows = try options.read(configuration) {
+            try CapabilityQuery.run($0, scope: scope, measurement: measurement, configuration: configuration)
+        }
+        switch format {
+        case .json:
+            var header = options.header("capability", configuration, scope)
+            header.append(("measurement", .string(measurement)))
+            print(CapabilityRender.json(rows, header: header), terminator: "")
+        case .csv: print(CapabilityRender.csv(rows), terminator: "")
+        case .table: print(rows.isEmpty ? "no values of \(measurement) in this window and scope\n" : CapabilityRender.table(rows), terminator: "")
+        }
+    }
+}
+
+enum ReportFiles {
+    static func write(_ text: String, to path: String, command: String) throws {
+        do {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            Console.error("smtq \(command): cannot write \(path): \(error.localizedDescription)")
+            throw ExitCode.failure
+        }
+    }
+}
