@@ -48,7 +48,7 @@ let package = Package(
             dependencies: ["SMTQCore", "SMTQConfig", "SMTQModbus", "SMTQAcquisition", "CModbus"]
         ),
         // Yield and SPC statistics: pure functions and values, no I/O.
-        .target(name: "SMTQStatistics"),
+        .target(name: "SMTQStatistics", dependencies: ["SMTQCore"]),
         // SQLite storage through GRDB.
         .target(
             name: "SMTQStore",

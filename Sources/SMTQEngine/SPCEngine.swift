@@ -137,7 +137,9 @@ public final class SPCEngine: @unchecked Sendable {
                         limits = nil
                     }
                     var monitor = ChartMonitor(chart: chart, limits: limits)
-                    try ChartEventQuery.forEach(db, scope: chart.scope, since: limits?.baselineFrom) { event in
+                    let since = limits?.baselineFrom
+                    let aggregated = chart.readsRollups && (since ?? 0) % StoreSchema.bucketMicroseconds == 0
+                    try ChartEventQuery.forEach(db, scope: chart.scope, since: since, aggregated: aggregated) { event in
                         _ = monitor.add(event)
                     }
                     monitors.append(monitor)

@@ -98,26 +98,8 @@ public struct TimeConfig: Sendable, Hashable {
     }
 }
 
-/// A named shift; `end` before `start` means it crosses midnight.
-public struct ShiftConfig: Sendable, Hashable {
-    public var name: String
-    /// Minutes after local midnight.
-    public var startMinute: Int
-    public var endMinute: Int
-
-    public init(name: String, startMinute: Int, endMinute: Int) {
-        self.name = name
-        self.startMinute = startMinute
-        self.endMinute = endMinute
-    }
-
-    /// Whether a local time of day (minutes after midnight) falls in the shift.
-    public func contains(minuteOfDay minute: Int) -> Bool {
-        startMinute < endMinute
-            ? (minute >= startMinute && minute < endMinute)
-            : (minute >= startMinute || minute < endMinute)
-    }
-}
+/// A named shift of `shifts` (the type is SMTQCore's, shared with the pure statistics).
+public typealias ShiftConfig = ShiftWindow
 
 /// The optional Prometheus endpoint.
 public struct MetricsConfig: Sendable, Hashable {

@@ -38,8 +38,10 @@ public struct TimeWindow: Sendable {
             return now.addingTimeInterval(-duration.totalSeconds)
         }
         let parts = text.split(separator: "-").compactMap { Int($0) }
-        if parts.count == 3, text.count == 10 {
-            return calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2]))
+        if parts.count == 3, text.count == 10, let date = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2])) {
+            // Calendar rolls 2026-13-45 over into another date; only a real date round-trips.
+            let check = calendar.dateComponents([.year, .month, .day], from: date)
+            return [check.year, check.month, check.day] == parts.map(Optional.some) ? date : nil
         }
         return nil
     }

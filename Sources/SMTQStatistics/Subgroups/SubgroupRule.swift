@@ -1,4 +1,5 @@
 import Foundation
+import SMTQCore
 
 /// How chart events form subgroups (DESIGN.md: time buckets or fixed unit counts, per line/station/program).
 public enum SubgroupRule: Sendable, Equatable {
@@ -11,27 +12,6 @@ public enum SubgroupRule: Sendable, Equatable {
     case every(Int64, zone: TimeZone)
     /// One subgroup per occurrence of a shift; events outside every shift belong to no subgroup.
     case shifts([ShiftWindow], zone: TimeZone)
-}
-
-/// A shift by local minutes after midnight; `end` at or before `start` means it crosses midnight.
-public struct ShiftWindow: Sendable, Equatable {
-    public var name: String
-    public var startMinute: Int
-    public var endMinute: Int
-
-    public init(name: String, startMinute: Int, endMinute: Int) {
-        self.name = name
-        self.startMinute = startMinute
-        self.endMinute = endMinute
-    }
-
-    func contains(minuteOfDay minute: Int) -> Bool {
-        startMinute < endMinute
-            ? (minute >= startMinute && minute < endMinute)
-            : (minute >= startMinute || minute < endMinute)
-    }
-
-    var lengthMinutes: Int { startMinute < endMinute ? endMinute - startMinute : 1440 - startMinute + endMinute }
 }
 
 /// Local-calendar arithmetic on microsecond times, for buckets and shifts.

@@ -19,9 +19,7 @@ public struct StoredChart: Sendable {
         switch config.subgroup {
         case let .every(duration)?: rule = .every(duration.totalMilliseconds * 1000, zone: zone)
         case let .units(count)?: rule = .count(count)
-        case .shift?:
-            rule = .shifts(time.shifts.map { ShiftWindow(name: $0.name, startMinute: $0.startMinute, endMinute: $0.endMinute) },
-                           zone: zone)
+        case .shift?: rule = .shifts(time.shifts, zone: zone)
         case nil: rule = .individuals
         }
     }

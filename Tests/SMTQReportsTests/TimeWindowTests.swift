@@ -1,0 +1,33 @@
+import Foundation
+import SMTQConfig
+import SMTQCore
+import SMTQReports
+import Testing
+
+/// `--since/--until` forms, in Europe/Berlin (+01:00 in November) with a night shift across midnight.
+struct TimeWindowTests {
+    let time = TimeConfig(timeZone: "Europe/Berlin", shifts: [
+        ShiftConfig(name: "early", startMinute: 6 * 60, endMinute: 14 * 60),
+        ShiftConfig(name: "late", startMinute: 14 * 60, endMinute: 22 * 60),
+        ShiftConfig(name: "night", startMinute: 22 * 60, endMinute: 6 * 60),
+    ])
+
+    func window(now: String) -> TimeWindow { TimeWindow(time: time, now: RFC3339.date(from: now)!) }
+
+    func text(_ date: Date?) -> String? { date.map(RFC3339.string(from:)) }
+
+    @Test func forms() {
+        let window = window(now: "2026-11-25T01:30:00Z")  // 02:30 local on the 25th, in the night shift of the 24th
+        #expect(text(window.instant("2026-11-24T08:00:00Z")) == "2026-11-24T08:00:00Z")
+        #expect(text(window.instant("2026-11-24")) == "2026-11-23T23:00:00Z")
+        #expect(text(window.instant("today")) == "2026-11-24T23:00:00Z")
+        #expect(text(window.instant("yesterday")) == "2026-11-23T23:00:00Z")
+        #expect(text(window.instant("24h")) == "2026-11-24T01:30:00Z")
+        #expect(text(window.instant("7d")) == "2026-11-18T01:30:00Z")
+        #expect(text(window.instant("shift")) == "2026-11-24T21:00:00Z")
+        #expect(text(self.window(now: "2026-11-25T13:59:00Z").instant("shift")) == "2026-11-25T13:00:00Z")
+        for bad in ["", "soon", "2026-13-45", "-5h", "24", "2026-11-24T25:00:00Z"] {
+            #expect(window.instant(bad) == nil, "\(bad)")
+        }
+    }
+}
