@@ -103,9 +103,10 @@ let package = Package(
         .executableTarget(
             name: "smtq-bench",
             dependencies: [
-                "SMTQCore", "SMTQConfig", "SMTQStore", "SMTQModbus", "SMTQAcquisition", "CIngestBaseline", "CPollBaseline",
+                "SMTQCore", "SMTQConfig", "SMTQStore", "SMTQModbus", "SMTQAcquisition", "SMTQEngine", "CIngestBaseline", "CPollBaseline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(

@@ -72,6 +72,7 @@ struct ChartMonitor {
         waiting = nil
         var windowOptions = options
         windowOptions.start = start
+        windowOptions.signalsFrom = recent.count - 1
         let result: ChartResult
         do {
             result = try Charts.compute(type, Subgroup.chartInput(Array(recent), type: type), windowOptions)

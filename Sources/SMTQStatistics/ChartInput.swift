@@ -32,6 +32,8 @@ public struct ChartOptions: Sendable {
     public var center: Double?
     /// Where the series continues from when only its latest points are given (the live engine's window).
     public var start = SeriesStart()
+    /// Run rules are evaluated for the points from this offset on (earlier ones serve as history only).
+    public var signalsFrom = 0
 
     public init() {}
 }

@@ -32,7 +32,7 @@ public enum Charts {
                                      signals: [], x: xs?[index], sigma: sigmas[index]))
             rulePoints.append(RunRules.Point(value: values[index], center: centers[index], sigma: sigmas[index], ucl: ucl, lcl: lcl))
         }
-        for (index, signals) in RunRules.evaluate(rulePoints).enumerated() { points[index].signals = signals }
+        for (index, signals) in RunRules.evaluate(rulePoints, from: options.signalsFrom).enumerated() { points[index].signals = signals }
         return ChartSeries(center: center, sigma: sigma, points: points)
     }
 

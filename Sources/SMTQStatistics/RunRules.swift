@@ -27,11 +27,12 @@ public enum RunRules {
         var side: Int { value! > center ? 1 : (value! < center ? -1 : 0) }
     }
 
-    /// The signals of every point, in `order`; `enabled` limits them (nil: all).
-    public static func evaluate(_ points: [Point], enabled: Set<String>? = nil) -> [[String]] {
+    /// The signals of every point, in `order`; `enabled` limits them (nil: all). Points before `from` are
+    /// only looked at as history, their own signals left empty (the live engine needs the newest point's).
+    public static func evaluate(_ points: [Point], enabled: Set<String>? = nil, from: Int = 0) -> [[String]] {
         var signals = [[String]](repeating: [], count: points.count)
         let present = points.indices.filter { points[$0].value != nil }
-        for (position, index) in present.enumerated() {
+        for (position, index) in present.enumerated() where index >= from {
             let point = points[index]
             func window(_ size: Int) -> [Point]? {
                 guard position + 1 >= size else { return nil }

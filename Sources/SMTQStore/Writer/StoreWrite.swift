@@ -104,9 +104,19 @@ public struct StoredUnit: Sendable {
     public var record: UnitRecord
     /// Whether this is the serial's first result at the station.
     public var isFirstPass: Bool
+
+    public init(id: Int64, record: UnitRecord, isFirstPass: Bool) {
+        self.id = id
+        self.record = record
+        self.isFirstPass = isFirstPass
+    }
 }
 
 /// Everything one transaction stored.
 public struct CommittedBatch: Sendable {
     public var units: [StoredUnit]
+
+    public init(units: [StoredUnit]) {
+        self.units = units
+    }
 }
