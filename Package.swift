@@ -134,7 +134,7 @@ let package = Package(
         .testTarget(
             name: "SMTQEngineTests",
             dependencies: [
-                "SMTQEngine", "SMTQStore", "SMTQStatistics", "SMTQConfig", "SMTQCore", "SMTQTestSupport",
+                "SMTQEngine", "SMTQReports", "SMTQStore", "SMTQStatistics", "SMTQConfig", "SMTQCore", "SMTQTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]

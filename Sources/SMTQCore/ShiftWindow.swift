@@ -17,7 +17,4 @@ public struct ShiftWindow: Sendable, Hashable {
             ? (minute >= startMinute && minute < endMinute)
             : (minute >= startMinute || minute < endMinute)
     }
-
-    /// The shift's length in minutes.
-    public var lengthMinutes: Int { startMinute < endMinute ? endMinute - startMinute : 1440 - startMinute + endMinute }
 }

@@ -37,6 +37,22 @@ struct ChartMonitor {
         return close(closed)
     }
 
+    /// Events dated more than an hour ahead of the clock (a device with a wrong clock): not charted live,
+    /// because one would hold its future bucket open and make every correct event after it late.
+    private(set) var futureEvents = 0
+
+    mutating func countFuture() {
+        futureEvents += 1
+    }
+
+    /// The end of the latest subgroup this chart closed.
+    var closedThrough: Int64 { builder.closedThrough }
+
+    /// Continues after a predecessor that closed everything before `time` (a reload must not emit it twice).
+    mutating func markClosed(through time: Int64) {
+        builder.markClosed(through: time)
+    }
+
     /// Closes a time bucket or shift that ended before `now`.
     mutating func closeEnded(by now: Int64) -> [LivePoint] {
         guard let closed = builder.close(ifEndedBy: now) else { return [] }
@@ -44,7 +60,7 @@ struct ChartMonitor {
     }
 
     var status: ChartStatus {
-        ChartStatus(chart: name, points: points, signals: signals, lateEvents: builder.lateEvents,
+        ChartStatus(chart: name, points: points, signals: signals, lateEvents: builder.lateEvents, futureEvents: futureEvents,
                     phase: points == 0 || waiting != nil ? nil : (frozen == nil ? .estimated : .baseline),
                     waiting: waiting ?? failure)
     }

@@ -35,6 +35,8 @@ public struct ChartStatus: Sendable, Equatable {
     public var signals: Int
     /// Events older than the chart's open subgroup when they arrived (not charted live; reports include them).
     public var lateEvents: Int
+    /// Events dated more than an hour ahead of the host's clock (not charted live).
+    public var futureEvents: Int
     public var phase: LivePoint.Phase?
     /// Why the chart evaluates nothing yet, if it does not.
     public var waiting: String?

@@ -26,7 +26,7 @@ public final class SPCEngine: @unchecked Sendable {
     private var monitors: [ChartMonitor] = []
     private var byStation: [String: [Int]] = [:]
     private var warmedThrough: Int64 = 0
-    private var limitsVersion: Int64 = -1
+    private var limitsVersion: String?
     private var timer: DispatchSourceTimer?
 
     /// `reader` is a read-only connection to the store; `closeDelay` is how long after its end a time bucket
@@ -69,7 +69,8 @@ public final class SPCEngine: @unchecked Sendable {
         queue.sync { onTick(now: now.storeMicroseconds) }
     }
 
-    /// Waits until every batch handed over so far has been processed.
+    /// Waits until every batch handed over so far has been processed. `start`, `stop`, `tick`, `drain` and
+    /// `statuses` wait on the engine's queue: never call them from the point handler, which runs on it.
     public func drain() {
         queue.sync {}
     }
@@ -89,11 +90,16 @@ public final class SPCEngine: @unchecked Sendable {
     }
 
     private func process(_ batch: CommittedBatch) {
+        let future = Date().addingTimeInterval(3600)
         for unit in batch.units where unit.id > warmedThrough {
             let record = unit.record
             guard let indices = byStation[record.line + "\u{0}" + record.station] else { continue }
             for index in indices where monitors[index].chart.scope.matches(line: record.line, station: record.station,
                                                                            program: record.program) {
+                guard record.time <= future else {
+                    monitors[index].countFuture()
+                    continue
+                }
                 for event in Self.events(of: record, for: monitors[index].chart.scope) {
                     emit(monitors[index].add(event))
                 }
@@ -123,6 +129,7 @@ public final class SPCEngine: @unchecked Sendable {
 
     /// Rebuilds every chart from the database: its series from the active baseline's start (or all data).
     private func warm() {
+        let closed = Dictionary(monitors.map { ($0.name, $0.closedThrough) }, uniquingKeysWith: max)
         do {
             try reader.read { db in
                 limitsVersion = try SPCLimitsStore.version(db)
@@ -139,15 +146,18 @@ public final class SPCEngine: @unchecked Sendable {
                     var monitor = ChartMonitor(chart: chart, limits: limits)
                     let since = limits?.baselineFrom
                     let aggregated = chart.readsRollups && (since ?? 0) % StoreSchema.bucketMicroseconds == 0
-                    try ChartEventQuery.forEach(db, scope: chart.scope, since: since, aggregated: aggregated) { event in
+                    try ChartEventQuery.forEach(db, scope: chart.scope, since: since, aggregated: aggregated,
+                                                arrivalOrder: chart.arrivalOrder) { event in
                         _ = monitor.add(event)
                     }
+                    if let through = closed[chart.config.name] { monitor.markClosed(through: through) }
                     monitors.append(monitor)
                 }
             }
         } catch {
-            logger.error("cannot read the charts' history: \(error); the charts start empty")
+            logger.error("cannot read the charts' history: \(error); the charts start empty and the engine retries at the next tick")
             monitors = charts.map { ChartMonitor(chart: $0, limits: nil) }
+            limitsVersion = nil
         }
         byStation = Dictionary(grouping: monitors.indices) { monitors[$0].chart.scope.line + "\u{0}" + monitors[$0].chart.scope.station }
     }

@@ -71,3 +71,20 @@ public enum ChartResult: Sendable, Equatable {
     case cusum(k: Double, h: Double, target: Double, sigma: Double, points: [CusumPoint])
     case capability(CapabilityResult)
 }
+
+extension ChartResult {
+    /// The chart without its first `count` points (each keeps its index in the whole series).
+    public func droppingFirst(_ count: Int) -> ChartResult {
+        func drop(_ series: ChartSeries) -> ChartSeries {
+            ChartSeries(center: series.center, sigma: series.sigma, points: Array(series.points.dropFirst(count)))
+        }
+        switch self {
+        case let .attribute(type, series): return .attribute(type: type, series: drop(series))
+        case let .subgroups(type, sigma, xbar, spread): return .subgroups(type: type, sigma: sigma, xbar: drop(xbar), spread: drop(spread))
+        case let .imr(sigma, individuals, movingRange): return .imr(sigma: sigma, individuals: drop(individuals), movingRange: drop(movingRange))
+        case let .ewma(sigma, series): return .ewma(sigma: sigma, series: drop(series))
+        case let .cusum(k, h, target, sigma, points): return .cusum(k: k, h: h, target: target, sigma: sigma, points: Array(points.dropFirst(count)))
+        case .capability: return self
+        }
+    }
+}

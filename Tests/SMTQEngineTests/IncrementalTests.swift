@@ -2,6 +2,7 @@ import Foundation
 import SMTQConfig
 import SMTQCore
 import SMTQEngine
+import SMTQReports
 import SMTQStatistics
 import SMTQStore
 import Testing
@@ -99,6 +100,25 @@ struct IncrementalTests {
             }
         }
         #expect(signalled > 20, "the data should make the charts signal (\(signalled) points did)")
+        // `smtq report spc` over the second half shows the live points: its series starts at the baseline too.
+        let middle = EngineData.start.addingTimeInterval(86_400).storeMicroseconds
+        try rig.read { db in
+            for config in Self.charts {
+                let report = try SPCReportQuery.run(db, chart: config, scope: ReportScope(since: middle), time: Self.time)
+                #expect(report.limits != nil)
+                for (series, reported) in batchSeries(report.result) {
+                    let live = Dictionary(points.filter { $0.chart == config.name && $0.series == series }.map { ($0.index, $0) },
+                                          uniquingKeysWith: { a, _ in a })
+                    let shared = reported.filter { live[$0.index] != nil }
+                    #expect(shared.count >= reported.count - 1 && !shared.isEmpty, "\(config.name) \(series)")
+                    for point in shared {
+                        let got = live[point.index]!
+                        #expect(close(got.value, point.value) && close(got.ucl, point.ucl) && got.signals == point.signals,
+                                "\(config.name) \(series) point \(point.index): live \(got), report \(point)")
+                    }
+                }
+            }
+        }
     }
 
     @Test func phaseOnePointsEqualTheBatchChartOverTheDataSoFar() throws {

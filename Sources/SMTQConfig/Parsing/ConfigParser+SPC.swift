@@ -91,7 +91,14 @@ extension ConfigParser {
         let units = map.optional("units")
         let shift = map.optional("shift")
         switch which {
-        case "every": return every?.duration(minimum: .seconds(60)).map(Subgrouping.every)
+        case "every":
+            guard let duration = every?.duration(minimum: .seconds(60)) else { return nil }
+            guard duration <= .seconds(86_400) else {
+                every?.error("time buckets start at each local midnight, so they are at most a day long",
+                             expected: "a duration from 1m to 24h, e.g. 1h, 8h or 24h")
+                return nil
+            }
+            return .every(duration)
         case "units": return units?.int(1...100_000).map(Subgrouping.units)
         case "shift":
             if shift?.bool() == true { return .shift }

@@ -22,10 +22,12 @@ public struct OverallFigures: Sendable, Equatable {
         let identities = try Identities(db)
         let (stations, program) = try identities.resolve(scope)
         let conditions = ScopeConditions(stations: stations, program: program, since: scope.since, until: scope.until)
-        // With exactly one min() aggregate, SQLite takes the bare program_id from the row holding the minimum.
         let rows = try Row.fetchCursor(db, sql: """
-            SELECT min(time), program_id, max(time), count(*), sum(defect_count), sum(false_call_count)
-            FROM units WHERE \(conditions.sql) GROUP BY serial
+            SELECT g.first, (SELECT x.program_id FROM units x WHERE x.serial = g.serial AND x.time = g.first ORDER BY x.id LIMIT 1),
+              g.last, g.tests, g.defects, g.false_calls
+            FROM (SELECT serial, min(time) AS first, max(time) AS last, count(*) AS tests, sum(defect_count) AS defects,
+                    sum(false_call_count) AS false_calls
+                  FROM units WHERE \(conditions.sql) GROUP BY serial) g
             """, arguments: conditions.arguments)
         var figures = OverallFigures()
         while let row = try rows.next() {

@@ -19,16 +19,35 @@ public enum SPCReportQuery {
         public var description: String { "no stored data for \(what) in this window" }
     }
 
-    public static func run(_ db: Database, chart: ChartConfig, scope: ReportScope, time: TimeConfig) throws -> SPCReport {
+    /// `useStoredLimits: false` judges by limits computed from the points shown (phase I) even if the chart
+    /// has stored ones (e.g. the chart narrowed to another program than its limits were set for).
+    public static func run(_ db: Database, chart: ChartConfig, scope: ReportScope, time: TimeConfig,
+                           useStoredLimits: Bool = true) throws -> SPCReport {
         let stored = StoredChart(chart, time: time)
-        let identities = try Identities(db)
-        _ = try identities.resolve(ReportScope(line: chart.line, station: chart.station, program: chart.program))
-        guard let subgroups = try stored.subgroups(db, since: scope.since, until: scope.until), !subgroups.isEmpty else {
-            throw NoData(what: "\(chart.line)/\(chart.station)\(chart.program.map { "/" + $0 } ?? "")\(chart.measurement.map { " " + $0 } ?? "")")
+        let what = "\(chart.line)/\(chart.station)\(chart.program.map { "/" + $0 } ?? "")\(chart.measurement.map { " " + $0 } ?? "")"
+        do {
+            _ = try Identities(db).resolve(ReportScope(line: chart.line, station: chart.station, program: chart.program))
+        } catch is UnknownFilterValue {
+            throw NoData(what: what)
         }
-        let limits = try SPCLimitsStore.active(db)[chart.name].flatMap { $0.limits.type == chart.type.rawValue ? $0 : nil }
+        let limits = useStoredLimits
+            ? try SPCLimitsStore.active(db)[chart.name].flatMap { $0.limits.type == chart.type.rawValue ? $0 : nil } : nil
+        // With stored limits the series starts at the baseline's start, as the live engine's does (EWMA and
+        // CUSUM carry their state from there), unless the window asks for earlier points; the window then
+        // chooses which of its points are shown.
+        var seriesStart = scope.since
+        if let from = limits?.baselineFrom, scope.since.map({ $0 >= from }) ?? true { seriesStart = from }
+        guard var subgroups = try stored.subgroups(db, since: seriesStart, until: scope.until), !subgroups.isEmpty else {
+            throw NoData(what: what)
+        }
         let options = limits.map { $0.limits.applied(to: stored.options) } ?? stored.options
-        let result = try Charts.compute(chart.type.rawValue, Subgroup.chartInput(subgroups, type: chart.type.rawValue), options)
+        var result = try Charts.compute(chart.type.rawValue, Subgroup.chartInput(subgroups, type: chart.type.rawValue), options)
+        if let since = scope.since, let seriesStart, seriesStart < since {
+            let hidden = subgroups.prefix { $0.end <= since }.count
+            guard hidden < subgroups.count else { throw NoData(what: what) }
+            subgroups.removeFirst(hidden)
+            result = result.droppingFirst(hidden)
+        }
         return SPCReport(chart: chart, subgroups: subgroups, result: filtered(result, rules: chart.rules), limits: limits)
     }
 

@@ -51,7 +51,9 @@ public enum YieldQuery {
         let quarter = StoreSchema.bucketMicroseconds
         let zone = TimeZone(identifier: configuration.time.timeZone) ?? TimeZone(identifier: "UTC")!
         let aligned = [scope.since, scope.until].allSatisfy { ($0 ?? 0) % quarter == 0 }
+        let quarterShifts = configuration.time.shifts.allSatisfy { $0.startMinute % 15 == 0 && $0.endMinute % 15 == 0 }
         let useRollups = !unitsOnly && !keys.contains(.device) && aligned && zone.secondsFromGMT() % 900 == 0
+            && (quarterShifts || !keys.contains(.shift))
         var periods = LocalPeriods(time: configuration.time)
         var groups: [[String]: (StationYield, Bool, Set<String>)] = [:]
         let rowKeys = [YieldKey.line, .station] + YieldKey.allCases.filter { keys.contains($0) && $0 != .line && $0 != .station }

@@ -33,7 +33,7 @@ public enum ParetoRender {
         let maximum = Double(shown.map(\.count).max() ?? 1)
         let step = (right - left) / Double(max(shown.count, 1))
         let ticks = Ticks.nice(0, maximum)
-        let topValue = ticks.last ?? maximum
+        let topValue = max(ticks.last ?? maximum, maximum)
         func y(_ count: Double) -> Double { bottom - count / topValue * (bottom - top) }
         func yPercent(_ percent: Double) -> Double { bottom - percent / 100 * (bottom - top) }
         canvas.rect(left, top, right - left, bottom - top, fill: "#fafafa")

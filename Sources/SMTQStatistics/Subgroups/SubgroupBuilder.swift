@@ -4,7 +4,10 @@ public struct SubgroupBuilder: Sendable {
     public let rule: SubgroupRule
     private let clock: LocalClock?
     private var open: Subgroup?
-    /// Events older than the open subgroup (they arrived after it had moved on): counted, not charted.
+    /// The end of the latest closed time bucket or shift: nothing before it is charted again.
+    public private(set) var closedThrough: Int64 = .min
+    /// Events older than the open subgroup, or than a closed one (they arrived after it had moved on):
+    /// counted, not charted.
     public private(set) var lateEvents = 0
     /// Events outside every shift.
     public private(set) var unassignedEvents = 0
@@ -41,7 +44,7 @@ public struct SubgroupBuilder: Sendable {
                 open!.add(event)
                 return nil
             }
-            if let current = open, event.time < current.start {
+            if event.time < max(open?.start ?? .min, closedThrough) {
                 lateEvents += 1
                 return nil
             }
@@ -51,6 +54,7 @@ public struct SubgroupBuilder: Sendable {
             }
             next.add(event)
             let closed = open
+            if let closed { closedThrough = max(closedThrough, closed.end) }
             open = next
             return closed
         }
@@ -61,9 +65,23 @@ public struct SubgroupBuilder: Sendable {
         guard case .count = rule else {
             guard let current = open, now >= current.end else { return nil }
             open = nil
+            closedThrough = max(closedThrough, current.end)
             return current
         }
         return nil
+    }
+
+    /// Treats everything before `time` as closed (a rebuilt engine must not emit a bucket again that its
+    /// predecessor closed); an open subgroup that ends by then is dropped.
+    public mutating func markClosed(through time: Int64) {
+        guard time > closedThrough else { return }
+        closedThrough = time
+        if let current = open, current.end <= time, !isCount { open = nil }
+    }
+
+    private var isCount: Bool {
+        if case .count = rule { return true }
+        return false
     }
 
     /// The open subgroup at the end of a stored series: a time bucket or shift counts as a point even if it
@@ -84,9 +102,12 @@ public struct SubgroupBuilder: Sendable {
         case let .shifts(shifts, _):
             let minute = clock.minuteOfDay(time)
             guard let shift = shifts.first(where: { $0.contains(minuteOfDay: minute) }) else { return nil }
-            let startedYesterday = shift.startMinute >= shift.endMinute && minute < shift.endMinute
+            let crosses = shift.startMinute >= shift.endMinute
+            let startedYesterday = crosses && minute < shift.endMinute
+            // Both ends from the local calendar, so a shift over a DST change is 7 or 9 hours long.
             let start = clock.time(minute: shift.startMinute, dayOffset: startedYesterday ? -1 : 0, from: time)
-            return Subgroup(start: start, end: start + Int64(shift.lengthMinutes) * 60_000_000, shift: shift.name)
+            let end = clock.time(minute: shift.endMinute, dayOffset: crosses && !startedYesterday ? 1 : 0, from: time)
+            return Subgroup(start: start, end: end, shift: shift.name)
         case .individuals, .count:
             return nil
         }

@@ -28,10 +28,13 @@ public enum ChartEventQuery {
     /// Calls `body` with each event with `since <= time < until` (microseconds; nil: open). `aggregated`
     /// reads the 15-minute rollups instead of single results (attribute charts whose subgroups are unions of
     /// quarter hours); each aggregate carries its quarter hour's start as its time. Returns the number of
-    /// events, or nil when the line, station, program or measurement has never been stored.
+    /// events, or nil when the line, station, program or measurement has never been stored. `arrivalOrder`
+    /// orders by storage (unit id) instead of time: unit-count subgroups follow arrival, as the live engine
+    /// sees it.
     @discardableResult
     public static func forEach(_ db: Database, scope: ChartScope, since: Int64? = nil, until: Int64? = nil,
-                               aggregated: Bool = false, _ body: (ChartEvent) throws -> Void) throws -> Int? {
+                               aggregated: Bool = false, arrivalOrder: Bool = false,
+                               _ body: (ChartEvent) throws -> Void) throws -> Int? {
         guard let stationID = try Int64.fetchOne(db, sql: """
             SELECT s.id FROM stations s JOIN lines l ON l.id = s.line_id WHERE l.name = ? AND s.name = ?
             """, arguments: [scope.line, scope.station]) else { return nil }
@@ -52,7 +55,7 @@ public enum ChartEventQuery {
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT u.time, m.value FROM units u JOIN measurements m ON m.unit_id = u.id
                 WHERE \(conditions.joined(separator: " AND ")) AND m.name = ?
-                ORDER BY u.time, u.id, m.slot
+                ORDER BY \(arrivalOrder ? "u.id" : "u.time, u.id"), m.slot
                 """, arguments: arguments)
             while let row = try rows.next() {
                 try body(ChartEvent(time: row[0], value: row[1]))
@@ -74,7 +77,8 @@ public enum ChartEventQuery {
         } else {
             timeConditions(&conditions, &arguments, column: "time", since: since, until: until)
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT time, result, defect_count FROM units WHERE \(conditions.joined(separator: " AND ")) ORDER BY time, id
+                SELECT time, result, defect_count FROM units WHERE \(conditions.joined(separator: " AND "))
+                ORDER BY \(arrivalOrder ? "id" : "time, id")
                 """, arguments: arguments)
             while let row = try rows.next() {
                 let result: Int = row[1]

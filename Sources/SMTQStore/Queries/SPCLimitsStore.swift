@@ -56,9 +56,9 @@ public enum SPCLimitsStore {
         }
     }
 
-    /// A change counter for the table: the live engine reloads limits when it moves.
-    public static func version(_ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) * 2 + coalesce(sum(active), 0) FROM spc_limits") ?? 0
+    /// A fingerprint of the active limits (ids of the active sets): the live engine reloads when it changes.
+    public static func version(_ db: Database) throws -> String {
+        try String.fetchOne(db, sql: "SELECT coalesce(group_concat(id), '') FROM (SELECT id FROM spc_limits WHERE active = 1 ORDER BY id)") ?? ""
     }
 
     static func encode(_ limits: ChartLimits) -> String {

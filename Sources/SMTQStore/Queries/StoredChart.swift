@@ -44,12 +44,20 @@ public struct StoredChart: Sendable {
         var builder = SubgroupBuilder(rule: rule)
         var subgroups: [Subgroup] = []
         let aggregated = readsRollups && [since, until].allSatisfy { ($0 ?? 0) % StoreSchema.bucketMicroseconds == 0 }
-        let found = try ChartEventQuery.forEach(db, scope: scope, since: since, until: until, aggregated: aggregated) { event in
+        let found = try ChartEventQuery.forEach(db, scope: scope, since: since, until: until, aggregated: aggregated,
+                                                arrivalOrder: arrivalOrder) { event in
             if let closed = builder.add(event) { subgroups.append(closed) }
         }
         guard found != nil else { return nil }
         if let last = builder.finish() { subgroups.append(last) }
         return subgroups
+    }
+
+    /// Unit-count subgroups take results in the order they were stored (the live engine's order); time
+    /// buckets, shifts and individual values in time order.
+    public var arrivalOrder: Bool {
+        if case .count = rule { return true }
+        return false
     }
 
     /// The `smtq chart` options of this chart (limit width, EWMA and CUSUM parameters).

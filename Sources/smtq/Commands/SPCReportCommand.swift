@@ -34,7 +34,11 @@ struct SPCReportCommand: ParsableCommand {
         let config = try chartConfig(configuration)
         let report: SPCReport
         do {
-            report = try options.read(configuration) { try SPCReportQuery.run($0, chart: config, scope: scope, time: configuration.time) }
+            // A configured chart narrowed to another program is not what its stored limits were set for.
+            let storedLimits = options.program == nil || configuration.spc.charts.first { $0.name == chart }?.program == options.program
+            report = try options.read(configuration) {
+                try SPCReportQuery.run($0, chart: config, scope: scope, time: configuration.time, useStoredLimits: storedLimits)
+            }
         } catch let error as SPCReportQuery.NoData {
             print(error.description)
             return
