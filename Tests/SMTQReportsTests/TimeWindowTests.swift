@@ -2,6 +2,8 @@ import Foundation
 import SMTQConfig
 import SMTQCore
 import SMTQReports
+import SMTQStore
+import SMTQTestSupport
 import Testing
 
 /// `--since/--until` forms, in Europe/Berlin (+01:00 in November) with a night shift across midnight.
@@ -29,5 +31,27 @@ struct TimeWindowTests {
         for bad in ["", "soon", "2026-13-45", "-5h", "24", "2026-11-24T25:00:00Z"] {
             #expect(window.instant(bad) == nil, "\(bad)")
         }
+    }
+}
+
+/// The hour repeated when daylight saving time ends is two rows, told apart by their offsets.
+struct RepeatedHourTests {
+    @Test func theRepeatedAutumnHourIsTwoRows() throws {
+        let folder = try TemporaryFolder("smtq-dst")
+        let path = folder.path("smtq.sqlite")
+        let writer = try StoreWriter(options: StorageConfig(databasePath: path, synchronous: .off))
+        let records = ["2026-10-25T00:30:00Z", "2026-10-25T01:30:00Z", "2026-10-25T01:40:00Z"].enumerated().map { index, time in
+            UnitRecord(line: "L1", station: "AOI-1", device: "aoi1", program: "PCB-A", serial: "D\(index)", result: .pass,
+                       time: RFC3339.date(from: time)!)
+        }
+        _ = writer.submitAndWait(.units(records.map { IncomingUnit(record: $0, hostTime: $0.time) }, cursor: nil))
+        writer.shutdown()
+        var configuration = SMTQConfig.Configuration.standalone(databasePath: path)
+        configuration.time = TimeConfig(timeZone: "Europe/Berlin")
+        let report = try StoreDatabase.openReadOnly(path: path).read { db in
+            try YieldQuery.run(db, scope: ReportScope(), by: [.hour], configuration: configuration)
+        }
+        #expect(report.rows.map { $0.keys["hour"]! } == ["2026-10-25T02+01:00", "2026-10-25T02+02:00"])
+        #expect(report.rows.map(\.figures.units) == [2, 1])
     }
 }
