@@ -24,6 +24,16 @@ public enum ChartTable {
         }
     }
 
+    /// The table's columns for a chart type, without computing one (an empty report).
+    public static func header(_ type: String) -> [String] {
+        switch type {
+        case "xbar-r", "xbar-s", "imr":
+            return ["index", "value", "center", "lcl", "ucl", "signals", "spread", "spread_center", "spread_lcl", "spread_ucl", "spread_signals"]
+        case "cusum": return ["index", "x", "cplus", "cminus", "signals"]
+        default: return ["index", "value", "center", "lcl", "ucl", "signals"]
+        }
+    }
+
     public static func csv(_ result: ChartResult) -> String {
         let (header, rows) = rows(result)
         return ([header] + rows).map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n"

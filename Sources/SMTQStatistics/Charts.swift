@@ -89,6 +89,7 @@ public enum Charts {
         let spreadBar = Stats.mean(spreads)
         let c4 = SPCConstants.c4(n), d2 = SPCConstants.d2(n), d3 = SPCConstants.d3(n)
         let sigma = options.sigma ?? (useRange ? spreadBar / d2 : spreadBar / c4)
+        guard sigma > 0 else { throw ChartError(Self.noSpread) }
         let grand = options.target ?? Stats.mean(means)
         let xbarSigma = sigma / Double(n).squareRoot()
         let spreadCenter = options.sigma == nil ? spreadBar : (useRange ? d2 * sigma : c4 * sigma)
@@ -111,10 +112,14 @@ public enum Charts {
         return Stats.mean(Stats.movingRanges(values)) / SPCConstants.d2(2)
     }
 
-    /// `--sigma` when given, else MR-bar / d2(2).
+    static let noSpread = "the data has no spread (sigma estimates to 0, so every limit would equal the center); give --sigma or data that varies"
+
+    /// `--sigma` when given, else MR-bar / d2(2); a zero estimate is refused.
     static func sigmaOrEstimate(_ options: ChartOptions, _ values: [Double]) throws(ChartError) -> Double {
         if let sigma = options.sigma { return sigma }
-        return try movingRangeSigma(values)
+        let sigma = try movingRangeSigma(values)
+        guard sigma > 0 else { throw ChartError(noSpread) }
+        return sigma
     }
 
     static func individuals(_ input: ChartInput, _ options: ChartOptions) throws(ChartError) -> ChartResult {

@@ -35,7 +35,7 @@ public struct PhaseOneEstimate: Sendable, Equatable {
         }
     }
 
-    /// The limits estimated so far; nil until there is enough data (or for EWMA and CUSUM).
+    /// The limits estimated so far; nil until there is enough data with some spread (or for EWMA and CUSUM).
     public func limits(limitSigmas: Double) -> ChartLimits? {
         guard subgroups > 0 else { return nil }
         let k = Double(subgroups)
@@ -50,9 +50,10 @@ public struct PhaseOneEstimate: Sendable, Equatable {
         case "xbar-r", "xbar-s":
             guard SPCConstants.sizes.contains(size) else { return nil }
             let divisor = type == "xbar-r" ? SPCConstants.d2(size) : SPCConstants.c4(size)
+            guard spreads > 0 else { return nil }
             return ChartLimits(type: type, target: means / k, sigma: spreads / k / divisor, limitSigmas: limitSigmas)
         case "imr":
-            guard subgroups >= 2 else { return nil }
+            guard subgroups >= 2, movingRanges > 0 else { return nil }
             return ChartLimits(type: type, target: means / k, sigma: movingRanges / (k - 1) / SPCConstants.d2(2),
                                limitSigmas: limitSigmas)
         default:

@@ -27,6 +27,10 @@ public enum StoreDatabase {
 
     /// Opens an existing database read-only: the file is never written, and reads work while smtqd writes.
     public static func openReadOnly(path: String) throws(StoreError) -> DatabaseQueue {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw StoreError(.missing, path: path, message: "is a folder, not a database file; give the file with --db PATH")
+        }
         guard FileManager.default.fileExists(atPath: path) else {
             throw StoreError(.missing, path: path,
                              message: "no database here; give the right one with --db PATH (or --config FILE), or create it with smtqd or 'smtq import'")

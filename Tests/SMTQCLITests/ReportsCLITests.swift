@@ -154,7 +154,7 @@ struct ReportsCLITests {
         let spc = try Self.report(["report", "spc", "--chart", "aoi-p"], config: config)
         #expect(spc["chart"] as? String == "p")
         #expect((spc["subgroups"] as? [[String: Any]])?.map { $0["label"] as? String }
-                == ["2026-11-24 06:00 early", "2026-11-24 14:00 late", "2026-11-24 22:00 night"])
+                == ["2026-11-24 06:00+01:00 early", "2026-11-24 14:00+01:00 late", "2026-11-24 22:00+01:00 night"])
         // Test events by their own time: early 1 of 1 pass; late: A2's fail (21:50); night: A2's retest, A3, A4 (1 fail of 3).
         #expect((spc["points"] as? [[String: Any]])?.map { ($0["value"] as? NSNumber)?.doubleValue } == [0, 1, 1.0 / 3])
         #expect(((spc["center"] as? NSNumber)?.doubleValue ?? 0) == 2.0 / 5)
@@ -180,5 +180,33 @@ struct ReportsCLITests {
         let missing = try BinaryRunner.run("smtq", ["report", "yield", "--db", folder.path("missing.sqlite")])
         #expect(missing.status == 1 && missing.standardError.split(separator: "\n").count == 1 && missing.standardError.contains("missing.sqlite"))
         #expect(!FileManager.default.fileExists(atPath: folder.path("missing.sqlite")))
+    }
+
+    @Test func refusalsAndEmptyResultsKeepTheirFormat() throws {
+        let (folder, config) = try Self.setUp()
+        defer { _ = folder }
+        for (arguments, text, status) in [
+            (["report", "yield", "--since", "2026-11-25", "--until", "2026-11-24"], "is not after --since", Int32(64)),
+            (["report", "spc", "--chart", "aoi-p", "--station", "ICT-1"], "apply to chart types", 64),
+            (["report", "spc", "--chart", "imr", "--station", "ICT-1", "--measurement", "VDD"], "--measurement 'VDD' is not in the database (known: VCC)", 64),
+            (["report", "capability", "--measurement", "vcc"], "--measurement 'vcc' is not in the database (known: VCC)", 64),
+            (["spc", "clear", "aoi_p"], "chart 'aoi_p' has no active limits", 1),
+            (["spc", "baseline", "aoi-p", "--until", "2026-11-24T08:00:00Z"], "its limits would have no width", 65),
+            (["report", "yield", "--db", folder.url.path], "is a folder, not a database file", 1),
+        ] {
+            let result = try BinaryRunner.run("smtq", arguments + (arguments.contains("--db") ? [] : ["--config", config]))
+            #expect(result.status == status && result.standardError.contains(text) && result.standardError.split(separator: "\n").count == 1,
+                    "\(arguments): \(result.status) \(result.standardError)")
+        }
+        // An empty window is still JSON or CSV in the asked format.
+        let json = try Self.report(["report", "spc", "--chart", "aoi-p", "--since", "2027-01-01"], config: config)
+        #expect((json["points"] as? [Any])?.isEmpty == true && (json["message"] as? String)?.contains("no stored data") == true)
+        let csv = try BinaryRunner.run("smtq", ["report", "spc", "--chart", "aoi-p", "--since", "2027-01-01", "--config", config, "--format", "csv"])
+        #expect(csv.standardOutput == "index,value,center,lcl,ucl,signals\r\n")
+        // --station on escapes: the station where the escape was caught.
+        let atICT = try Self.report(["report", "escapes", "--station", "ICT-1"], config: config)
+        #expect(atICT["escape_count"] as? Int == 1)
+        let atAOI = try Self.report(["report", "escapes", "--station", "AOI-1"], config: config)
+        #expect(atAOI["escape_count"] as? Int == 1)
     }
 }

@@ -51,7 +51,8 @@ struct RepeatedHourTests {
         let report = try StoreDatabase.openReadOnly(path: path).read { db in
             try YieldQuery.run(db, scope: ReportScope(), by: [.hour], configuration: configuration)
         }
-        #expect(report.rows.map { $0.keys["hour"]! } == ["2026-10-25T02+01:00", "2026-10-25T02+02:00"])
-        #expect(report.rows.map(\.figures.units) == [2, 1])
+        // In time order: the first 02:00–03:00 (summer time), then the repeated one.
+        #expect(report.rows.map { $0.keys["hour"]! } == ["2026-10-25T02+02:00", "2026-10-25T02+01:00"])
+        #expect(report.rows.map(\.figures.units) == [1, 2])
     }
 }

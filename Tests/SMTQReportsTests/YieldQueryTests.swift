@@ -31,7 +31,8 @@ struct YieldQueryTests {
                     }
                     records.append(UnitRecord(line: "L1", station: station, device: station.lowercased(), program: serial % 3 == 0 ? "PCB-B" : "PCB-A",
                                               serial: "S\(serial)", position: 1, result: fails ? .fail : .pass, time: time,
-                                              defects: defects.isEmpty ? nil : defects))
+                                              defects: defects.isEmpty ? nil : defects,
+                                              measurements: station == "ICT-1" ? [MeasurementRecord(name: "VCC", value: 3.3 + Double(serial % 7) / 100)] : nil))
                     guard fails else { break }
                     time = time.addingTimeInterval(Double.random(in: 600...86_400, using: &random))
                 }

@@ -2,10 +2,12 @@ import GRDB
 import SMTQConfig
 import SMTQStatistics
 
-/// Capability of one measurement per program: Cp/Cpk (within sigma by moving ranges over the values in time
+/// Capability of one measurement per station and program (values of different stations are never pooled): Cp/Cpk (within sigma by moving ranges over the values in time
 /// order), Pp/Ppk (overall sample standard deviation), mean, and the share of values out of spec. Spec
 /// limits come from the product's configuration, else from the limits stored with the values (the latest).
 public struct CapabilityRow: Sendable {
+    /// `LINE/STATION`.
+    public var station: String
     public var program: String
     public var measurement: String
     public var n: Int
@@ -26,25 +28,33 @@ public enum CapabilityQuery {
                            configuration: SMTQConfig.Configuration) throws -> [CapabilityRow] {
         let identities = try Identities(db)
         let (stations, program) = try identities.resolve(scope)
+        try MeasurementNames.check(db, measurement)
         let conditions = ScopeConditions(stations: stations, program: program, since: scope.since, until: scope.until, table: "u.")
         let rows = try Row.fetchCursor(db, sql: """
-            SELECT u.program_id, m.value, m.lsl, m.usl FROM units u JOIN measurements m ON m.unit_id = u.id
-            WHERE \(conditions.sql) AND u.has_measurements = 1 AND m.name = ? ORDER BY u.program_id, u.time, u.id, m.slot
+            SELECT u.station_id, u.program_id, m.value, m.lsl, m.usl FROM units u JOIN measurements m ON m.unit_id = u.id
+            WHERE \(conditions.sql) AND u.has_measurements = 1 AND m.name = ? ORDER BY u.station_id, u.program_id, u.time, u.id, m.slot
             """, arguments: conditions.arguments + [measurement])
-        var values: [Int64: [Double]] = [:]
-        var storedLimits: [Int64: (Double?, Double?)] = [:]
-        while let row = try rows.next() {
-            let programID: Int64 = row[0]
-            values[programID, default: []].append(row[1])
-            if row[2] as Double? != nil || row[3] as Double? != nil { storedLimits[programID] = (row[2], row[3]) }
+        struct Key: Hashable {
+            var station: Int64
+            var program: Int64
         }
-        return values.keys.sorted { (identities.programs[$0] ?? "") < (identities.programs[$1] ?? "") }.map { programID in
+        var values: [Key: [Double]] = [:]
+        var storedLimits: [Key: (Double?, Double?)] = [:]
+        while let row = try rows.next() {
+            let key = Key(station: row[0], program: row[1])
+            values[key, default: []].append(row[2])
+            if row[3] as Double? != nil || row[4] as Double? != nil { storedLimits[key] = (row[3], row[4]) }
+        }
+        func stationName(_ id: Int64) -> String { identities.stations[id].map { "\($0.line)/\($0.station)" } ?? "?" }
+        let keys = values.keys.sorted { (stationName($0.station), identities.programs[$0.program] ?? "") < (stationName($1.station), identities.programs[$1.program] ?? "") }
+        return keys.map { key in
+            let programID = key.program
             let name = identities.programs[programID] ?? "?"
-            let data = values[programID]!
+            let data = values[key]!
             let spec = configuration.products[name]?.measurements[measurement]
-            let lsl = spec?.lsl ?? (spec == nil ? storedLimits[programID]?.0 : nil)
-            let usl = spec?.usl ?? (spec == nil ? storedLimits[programID]?.1 : nil)
-            var row = CapabilityRow(program: name, measurement: measurement, n: data.count, lsl: lsl, usl: usl,
+            let lsl = spec?.lsl ?? (spec == nil ? storedLimits[key]?.0 : nil)
+            let usl = spec?.usl ?? (spec == nil ? storedLimits[key]?.1 : nil)
+            var row = CapabilityRow(station: stationName(key.station), program: name, measurement: measurement, n: data.count, lsl: lsl, usl: usl,
                                     outOfSpec: data.filter { ($0 < (lsl ?? -.infinity)) || ($0 > (usl ?? .infinity)) }.count,
                                     target: configuration.products[name]?.targets.cpk)
             var options = ChartOptions()

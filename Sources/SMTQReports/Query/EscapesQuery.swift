@@ -33,14 +33,20 @@ public enum EscapesQuery {
     public static func run(_ db: Database, scope: ReportScope, configuration: SMTQConfig.Configuration) throws -> [Escape] {
         guard !configuration.lines.isEmpty else { throw NoRoutes() }
         let identities = try Identities(db)
-        let (allowed, program) = try identities.resolve(ReportScope(line: scope.line, program: scope.program))
+        let (_, program) = try identities.resolve(ReportScope(line: scope.line, station: scope.station, program: scope.program))
         var escapes: [Escape] = []
         for line in configuration.lines where scope.line == nil || scope.line == line.name {
             var seen: [String: Int] = [:]
             let ids = line.route.map { name in identities.stations.first { $0.value == (line.name, name) }?.key }
             for (index, station) in line.route.enumerated() where isAOI(station, line: line.name, configuration) {
-                guard let aoi = ids[index], allowed?.contains(aoi) ?? true else { continue }
-                let later = ids[(index + 1)...].compactMap { $0 }
+                // --station names the AOI station, or the later station where the escape was caught.
+                let stationIsAOI = scope.station.map { isAOI($0, line: line.name, configuration) } ?? false
+                guard let aoi = ids[index], !stationIsAOI || scope.station == station else { continue }
+                var later: [Int64] = []
+                for position in (index + 1)..<line.route.count {
+                    guard let id = ids[position] else { continue }
+                    if stationIsAOI || scope.station == nil || scope.station == line.route[position] { later.append(id) }
+                }
                 guard !later.isEmpty else { continue }
                 var conditions = ScopeConditions(stations: nil, program: program, since: scope.since, until: scope.until, table: "a.")
                 conditions.clauses.insert("a.station_id = \(aoi)", at: 0)

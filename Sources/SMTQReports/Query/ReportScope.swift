@@ -33,6 +33,15 @@ public struct UnknownFilterValue: Error, Sendable, CustomStringConvertible {
     }
 }
 
+/// Refuses a measurement name the store has never seen, listing the ones it has.
+public enum MeasurementNames {
+    public static func check(_ db: Database, _ name: String) throws {
+        guard try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM measurements WHERE name = ?)", arguments: [name])! else { return }
+        throw UnknownFilterValue(option: "--measurement", value: name,
+                                 known: try String.fetchAll(db, sql: "SELECT DISTINCT name FROM measurements ORDER BY name"))
+    }
+}
+
 /// The store's names by id, read once per report.
 struct Identities {
     var stations: [Int64: (line: String, station: String)] = [:]

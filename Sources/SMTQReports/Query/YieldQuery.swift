@@ -18,6 +18,9 @@ public struct YieldRow: Sendable, Equatable {
     public var opportunitiesKnown: Bool
     /// The programs of the row's units (targets apply when there is exactly one).
     public var programs: Set<String>
+    /// The earliest first-result time in the row (orders day, hour and shift rows by time, also across a
+    /// DST change where labels alone would not).
+    public var firstTime: Int64
 
     public var dpmo: Double? { opportunitiesKnown ? figures.dpmo : nil }
 }
@@ -56,6 +59,7 @@ public enum YieldQuery {
             && (quarterShifts || !keys.contains(.shift))
         var periods = LocalPeriods(time: configuration.time)
         var groups: [[String]: (StationYield, Bool, Set<String>)] = [:]
+        var firstTimes: [[String]: Int64] = [:]
         let rowKeys = [YieldKey.line, .station] + YieldKey.allCases.filter { keys.contains($0) && $0 != .line && $0 != .station }
 
         func add(stationID: Int64, programID: Int64, deviceID: Int64?, time: Int64, figures: StationYield) {
@@ -88,6 +92,9 @@ public enum YieldQuery {
                 entry.2.insert(program)
             }
             groups[key] = entry
+            // The quarter hour, so rollups and units give the same row.
+            let quarterStart = time - ((time % quarter) + quarter) % quarter
+            firstTimes[key] = min(firstTimes[key] ?? quarterStart, quarterStart)
         }
 
         if useRollups {
@@ -121,23 +128,31 @@ public enum YieldQuery {
         }
         let rows = groups.map { key, value in
             YieldRow(keys: Dictionary(uniqueKeysWithValues: zip(rowKeys.map(\.rawValue), key)), figures: value.0,
-                     opportunitiesKnown: value.1, programs: value.2)
-        }.sorted { a, b in rowKeys.map { a.keys[$0.rawValue]! }.lexicographicallyPrecedes(rowKeys.map { b.keys[$0.rawValue]! }) }
+                     opportunitiesKnown: value.1, programs: value.2, firstTime: firstTimes[key] ?? 0)
+        }.sorted { a, b in
+            for key in rowKeys {
+                if [.day, .hour, .shift].contains(key) {
+                    if a.keys[key.rawValue] != b.keys[key.rawValue] { return a.firstTime < b.firstTime }
+                } else if a.keys[key.rawValue] != b.keys[key.rawValue] {
+                    return a.keys[key.rawValue]! < b.keys[key.rawValue]!
+                }
+            }
+            return false
+        }
         // RTY needs every station of the route: none when the rows are limited to one station.
         let lines = scope.station == nil ? lineYields(rows, keys: rowKeys, configuration: configuration) : []
         return YieldReport(rows: rows, lines: lines, fromRollups: useRollups)
     }
 
     /// RTY per line and per combination of the keys other than station and device, along the configured route
-    /// (or, for a line without one, every station of the line in the report, in name order).
+    /// (a line without a route in the configuration has none: its order and stations are not known).
     static func lineYields(_ rows: [YieldRow], keys: [YieldKey], configuration: SMTQConfig.Configuration) -> [LineYield] {
         let groupKeys = keys.filter { $0 != .station && $0 != .device }.map(\.rawValue)
         guard !keys.contains(.device) else { return [] }
         let grouped = Dictionary(grouping: rows) { row in groupKeys.map { row.keys[$0]! } }
-        let seen = Dictionary(grouping: rows) { $0.keys["line"]! }.mapValues { Set($0.map { $0.keys["station"]! }).sorted() }
-        return grouped.map { key, rows in
+        return grouped.compactMap { key, rows -> LineYield? in
             let line = rows[0].keys["line"]!
-            let route = configuration.lines.first { $0.name == line }?.route ?? seen[line] ?? []
+            guard let route = configuration.lines.first(where: { $0.name == line })?.route else { return nil }
             let fpys = route.map { station in rows.first { $0.keys["station"] == station }?.figures.fpy }
             return LineYield(keys: Dictionary(uniqueKeysWithValues: zip(groupKeys, key)), route: route, fpys: fpys)
         }.sorted { a, b in groupKeys.map { a.keys[$0]! }.lexicographicallyPrecedes(groupKeys.map { b.keys[$0]! }) }

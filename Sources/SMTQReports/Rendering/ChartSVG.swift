@@ -136,8 +136,11 @@ public enum ChartSVG {
     }
 
     private static func shortName(_ signal: String) -> String {
-        signal.replacingOccurrences(of: "nelson", with: "N").replacingOccurrences(of: "we", with: "WE")
-            .replacingOccurrences(of: "cusum_upper", with: "C+").replacingOccurrences(of: "cusum_lower", with: "C−")
+        if signal == "cusum_upper" { return "C+" }
+        if signal == "cusum_lower" { return "C−" }
+        if signal.hasPrefix("nelson") { return "N" + signal.dropFirst(6) }
+        if signal.hasPrefix("we") { return "WE" + signal.dropFirst(2) }
+        return signal
     }
 
     private static func capabilitySVG(_ result: CapabilityResult, title: String) -> String {

@@ -11,15 +11,23 @@ public enum SPCReportRender {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: time.timeZone) ?? TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        // With daylight saving time the offset tells the repeated autumn hour apart.
+        formatter.dateFormat = formatter.timeZone.nextDaylightSavingTimeTransition == nil ? "yyyy-MM-dd HH:mm" : "yyyy-MM-dd HH:mmxxx"
         return subgroups.map { subgroup in
             formatter.string(from: Date(storeMicroseconds: subgroup.start)) + (subgroup.shift.map { " \($0)" } ?? "")
         }
     }
 
+    /// An empty report in the JSON schema (no stored data in the window).
+    public static func emptyJSON(_ chart: ChartConfig, header: [(String, JSONValue)], message: String) -> String {
+        JSONValue.object([("chart", .string(chart.type.rawValue)), ("points", .array([]))] + header
+            + [("name", .string(chart.name)), ("subgroups", .array([])), ("message", .string(message))]).render()
+    }
+
     public static func caption(_ report: SPCReport) -> String {
         if let limits = report.limits {
-            return "\(report.chart.name): stored limits #\(limits.id) set by \(limits.createdBy) from \(limits.baselinePoints) subgroups (phase II)"
+            let start = limits.baselineFrom.map { "; the series starts at the baseline's start \(RFC3339.string(from: Date(storeMicroseconds: $0)))" } ?? ""
+            return "\(report.chart.name): stored limits #\(limits.id) set by \(limits.createdBy) from \(limits.baselinePoints) subgroups (phase II)\(start)"
         }
         return "\(report.chart.name): limits computed from these \(report.subgroups.count) subgroups (phase I; 'smtq spc baseline' freezes them)"
     }
@@ -32,7 +40,9 @@ public enum SPCReportRender {
                      ("shift", .string(subgroup.shift)), ("size", .integer(subgroup.values.isEmpty ? subgroup.tests : subgroup.values.count))])
         })
         let limits: JSONValue = report.limits.map { limits in
-            .object([("phase", .string("II")), ("id", .integer(Int(limits.id))), ("created_by", .string(limits.createdBy)),
+            .object([("phase", .string("II")), ("id", .integer(Int(limits.id))),
+                     ("series_start", .string(limits.baselineFrom.map { RFC3339.string(from: Date(storeMicroseconds: $0)) })),
+                     ("created_by", .string(limits.createdBy)),
                      ("created_at", .string(RFC3339.string(from: Date(storeMicroseconds: limits.createdAt)))),
                      ("baseline_points", .integer(limits.baselinePoints))])
         } ?? .object([("phase", .string("I"))])

@@ -78,12 +78,7 @@ struct ChartCommand: ParsableCommand {
         }
         if let svg {
             let title = "\(type) chart of \(input.map { ($0 as NSString).lastPathComponent } ?? "standard input")"
-            do {
-                try ChartSVG.render(result, title: title).write(toFile: svg, atomically: true, encoding: .utf8)
-            } catch {
-                Console.error("smtq chart: cannot write \(svg): \(error.localizedDescription)")
-                throw ExitCode.failure
-            }
+            try ReportFiles.write(ChartSVG.render(result, title: title), to: svg, command: "chart")
         }
         switch format {
         case "json": print(ChartJSON.render(result))

@@ -15,9 +15,10 @@ struct EscapesReportCommand: ParsableCommand {
     )
 
     @OptionGroup var options: ReportOptions
+    @OptionGroup var output: FormatOption
 
     func run() throws {
-        let format = try options.outputFormat()
+        let format = try output.resolve()
         let configuration = try options.configuration()
         let scope = try options.scope(configuration)
         let escapes: [Escape]

@@ -13,13 +13,14 @@ struct ParetoReportCommand: ParsableCommand {
     @Flag(help: "Count false calls instead of real defects.") var falseCalls = false
     @Option(help: "Also draw the Pareto (bars and cumulative line) as SVG into this file.") var svg: String?
     @OptionGroup var options: ReportOptions
+    @OptionGroup var output: FormatOption
 
     func run() throws {
         guard let paretoKey = ParetoKey(rawValue: key) else {
             Console.error("smtq report pareto: --key '\(key)' is not one of \(ParetoKey.allCases.map(\.rawValue).joined(separator: ", "))")
             throw ExitCode(64)
         }
-        let format = try options.outputFormat()
+        let format = try output.resolve()
         let configuration = try options.configuration()
         let scope = try options.scope(configuration)
         let rows = try options.read(configuration) { try ParetoQuery.run($0, scope: scope, key: paretoKey, falseCalls: falseCalls) }
@@ -53,9 +54,10 @@ struct CapabilityReportCommand: ParsableCommand {
 
     @Option(help: "The measurement's name, e.g. VCC.") var measurement: String
     @OptionGroup var options: ReportOptions
+    @OptionGroup var output: FormatOption
 
     func run() throws {
-        let format = try options.outputFormat()
+        let format = try output.resolve()
         let configuration = try options.configuration()
         let scope = try options.scope(configuration)
         let rows = try options.read(configuration) {
@@ -72,12 +74,18 @@ struct CapabilityReportCommand: ParsableCommand {
     }
 }
 
+/// Writing an output file (SVG, HTML); a failure is one line with the system's reason.
 enum ReportFiles {
     static func write(_ text: String, to path: String, command: String) throws {
-        do {
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
-        } catch {
-            Console.error("smtq \(command): cannot write \(path): \(error.localizedDescription)")
+        guard let file = fopen(path, "w") else {
+            Console.error("smtq \(command): cannot write \(path): \(String(cString: strerror(errno)))")
+            throw ExitCode.failure
+        }
+        let bytes = Array(text.utf8)
+        let written = fwrite(bytes, 1, bytes.count, file)
+        let reason = String(cString: strerror(errno))
+        if fclose(file) != 0 || written != bytes.count {
+            Console.error("smtq \(command): cannot write \(path): \(reason)")
             throw ExitCode.failure
         }
     }

@@ -31,6 +31,7 @@ struct YieldReportCommand: ParsableCommand {
     @Flag(help: "Add figures over all stations: distinct serials, tests, DPU, DPMO (reads every unit in the window).")
     var overall = false
     @OptionGroup var options: ReportOptions
+    @OptionGroup var output: FormatOption
 
     func run() throws {
         var keys: [YieldKey] = []
@@ -41,7 +42,7 @@ struct YieldReportCommand: ParsableCommand {
             }
             if !keys.contains(key) { keys.append(key) }
         }
-        let format = try options.outputFormat()
+        let format = try output.resolve()
         let configuration = try options.configuration()
         let scope = try options.scope(configuration)
         let (report, totals) = try options.read(configuration) { db in

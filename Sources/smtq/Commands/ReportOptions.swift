@@ -13,21 +13,14 @@ struct ReportOptions: ParsableArguments {
     @Option(help: "Only this line.") var line: String?
     @Option(help: "Only this station.") var station: String?
     @Option(help: "Only this program (product).") var program: String?
-    @Option(help: "table, csv or json (default: table on a terminal, csv otherwise).") var format: String?
     @OptionGroup var source: ConfigurationOptions
 
-    enum Format: String {
-        case table, csv, json
-    }
-
-    func outputFormat() throws -> Format {
-        try Self.outputFormat(format)
-    }
+    typealias Format = FormatOption.Format
 
     static func outputFormat(_ format: String?) throws -> Format {
         guard let format else { return isatty(STDOUT_FILENO) != 0 ? .table : .csv }
         guard let parsed = Format(rawValue: format) else {
-            Console.error("smtq report: --format '\(format)' is not one of table, csv, json")
+            Console.error("smtq: --format '\(format)' is not one of table, csv, json")
             throw ExitCode(64)
         }
         return parsed
@@ -46,9 +39,8 @@ struct ReportOptions: ParsableArguments {
     }
 
     func scope(_ configuration: SMTQConfig.Configuration) throws -> ReportScope {
-        let window = TimeWindow(time: configuration.time)
-        return ReportScope(line: line, station: station, program: program,
-                           since: try SPCCommands.instant(since, "--since", window), until: try SPCCommands.instant(until, "--until", window))
+        let (from, to) = try SPCCommands.window(since, until, TimeWindow(time: configuration.time))
+        return ReportScope(line: line, station: station, program: program, since: from, until: to)
     }
 
     /// The JSON header every report starts with.
@@ -71,5 +63,18 @@ struct ReportOptions: ParsableArguments {
             Console.error("smtq report: \(error)")
             throw ExitCode(64)
         }
+    }
+}
+
+/// `--format table|csv|json` of the reports that print rows.
+struct FormatOption: ParsableArguments {
+    @Option(help: "table, csv or json (default: table on a terminal, csv otherwise).") var format: String?
+
+    enum Format: String {
+        case table, csv, json
+    }
+
+    func resolve() throws -> Format {
+        try ReportOptions.outputFormat(format)
     }
 }

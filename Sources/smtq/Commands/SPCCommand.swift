@@ -37,8 +37,7 @@ struct SPCBaselineCommand: ParsableCommand {
     func run() throws {
         let configuration = try options.load()
         let config = try SPCCommands.chart(named: chart, in: configuration)
-        let window = TimeWindow(time: configuration.time)
-        let from = try SPCCommands.instant(since, "--since", window), to = try SPCCommands.instant(until, "--until", window)
+        let (from, to) = try SPCCommands.window(since, until, TimeWindow(time: configuration.time))
         let stored = StoredChart(config, time: configuration.time)
         let path = configuration.storage.databasePath
         let subgroups = try SPCCommands.withStore(path) {
@@ -53,6 +52,11 @@ struct SPCBaselineCommand: ParsableCommand {
             limits = try ChartLimits.baseline(config.type.rawValue, Subgroup.chartInput(subgroups, type: config.type.rawValue), stored.options)
         } catch {
             Console.error("smtq spc baseline: chart \(chart): \(error)")
+            throw ExitCode(65)
+        }
+        if let center = limits.center, center == 0 || (["p", "np"].contains(limits.type) && center == 1) {
+            Console.error("smtq spc baseline: chart \(chart): the baseline's center is \(center) (no variation in \(subgroups.count) subgroups), "
+                + "so its limits would have no width; choose a longer or more typical period")
             throw ExitCode(65)
         }
         let who = by ?? SPCCommands.loginName()
@@ -112,10 +116,16 @@ struct SPCClearCommand: ParsableCommand {
 
     func run() throws {
         let path = try database.path()
-        let changed = try SPCCommands.withStore(path) {
-            try StoreDatabase.openForWriting(path: path).write { try SPCLimitsStore.deactivate($0, chart: chart) }
+        let (changed, active) = try SPCCommands.withStore(path) {
+            try StoreDatabase.openForWriting(path: path).write { db in
+                (try SPCLimitsStore.deactivate(db, chart: chart), try SPCLimitsStore.active(db).keys.sorted())
+            }
         }
-        print(changed ? "chart \(chart): limits cleared; it is in phase I again" : "chart \(chart) had no active limits")
+        guard changed else {
+            Console.error("smtq spc clear: chart '\(chart)' has no active limits (charts with limits: \(active.isEmpty ? "none" : active.joined(separator: ", ")))")
+            throw ExitCode.failure
+        }
+        print("chart \(chart): limits cleared; it is in phase I again")
     }
 }
 
@@ -140,6 +150,16 @@ enum SPCCommands {
             throw ExitCode(64)
         }
         return date.storeMicroseconds
+    }
+
+    /// `--since` and `--until`, refusing a window that ends before it starts.
+    static func window(_ since: String?, _ until: String?, _ window: TimeWindow) throws -> (Int64?, Int64?) {
+        let from = try instant(since, "--since", window), to = try instant(until, "--until", window)
+        if let from, let to, to <= from {
+            Console.error("smtq: --until \(until!) is not after --since \(since!); the window would be empty")
+            throw ExitCode(64)
+        }
+        return (from, to)
     }
 
     /// Runs a store operation; a store problem is one line and exit 1.

@@ -12,23 +12,26 @@ struct SPCReportCommand: ParsableCommand {
         commandName: "spc",
         abstract: "A control chart over stored subgroups, with stored (phase II) or computed (phase I) limits and signals.",
         discussion: """
-            --chart is a chart name from spc.charts (its subgroups, rules and stored limits), or a chart type \
-            (p, np, c, u, xbar-r, xbar-s, imr, ewma, cusum) with --station (and --line when several lines have \
-            it), --subgroup for attribute and X-bar charts (1h, 30m, units:50 or shift; default 1h, or units:5 \
-            for X-bar) and --measurement for variable charts; all run rules are then reported. The JSON is \
-            the schema of 'smtq chart' (docs/charts.md) plus "subgroups" (each point's time span and size) and \
-            "limits" (where the limits came from).
+            --chart is a chart name from spc.charts (its scope, subgroups, rules and stored limits; --program \
+            may narrow it), or a chart type (p, np, c, u, xbar-r, xbar-s, imr, ewma, cusum) with --station (and \
+            --line when several lines have it), --measurement for variable charts, --subgroup (p, c, u: a \
+            duration such as 1h, units:N or shift, default 1h; np, xbar-r, xbar-s: units:N, default units:5) \
+            and --rules (default nelson1). The JSON is the schema of 'smtq chart' (docs/charts.md) plus \
+            "subgroups" (each point's time span and size) and "limits" (where the limits came from). With \
+            stored limits the series starts at the baseline's start; --since shows later points only.
             """
     )
 
     @Option(help: "A chart name from spc.charts, or a chart type.") var chart: String
     @Option(help: "The measurement plotted by a variable chart type.") var measurement: String?
     @Option(help: "Subgroups of a chart type: a duration (1h), units:N or shift.") var subgroup: String?
+    @Option(help: "Run rules of a chart type, comma-separated: nelson1…nelson8, we1…we4 (default nelson1).") var rules: String?
     @Option(help: "Also draw the chart as SVG into this file.") var svg: String?
     @OptionGroup var options: ReportOptions
+    @OptionGroup var output: FormatOption
 
     func run() throws {
-        let format = try options.outputFormat()
+        let format = try output.resolve()
         let configuration = try options.configuration()
         let scope = try options.scope(configuration)
         let config = try chartConfig(configuration)
@@ -40,7 +43,11 @@ struct SPCReportCommand: ParsableCommand {
                 try SPCReportQuery.run($0, chart: config, scope: scope, time: configuration.time, useStoredLimits: storedLimits)
             }
         } catch let error as SPCReportQuery.NoData {
-            print(error.description)
+            switch format {
+            case .json: print(SPCReportRender.emptyJSON(config, header: options.header("spc", configuration, scope), message: error.description))
+            case .csv: print(CSVText.row(ChartTable.header(config.type.rawValue)), terminator: "")
+            case .table: print(error.description)
+            }
             return
         } catch let error as ChartError {
             Console.error("smtq report spc: \(config.name): \(error.message)")
@@ -50,12 +57,7 @@ struct SPCReportCommand: ParsableCommand {
         if let svg {
             let title = "\(config.name): \(config.type.rawValue) chart of \(config.line)/\(config.station)"
                 + (config.measurement.map { " \($0)" } ?? "") + (report.limits == nil ? " (phase I limits)" : " (stored limits)")
-            do {
-                try ChartSVG.render(report.result, title: title, labels: labels).write(toFile: svg, atomically: true, encoding: .utf8)
-            } catch {
-                Console.error("smtq report spc: cannot write \(svg): \(error.localizedDescription)")
-                throw ExitCode.failure
-            }
+            try ReportFiles.write(ChartSVG.render(report.result, title: title, labels: labels), to: svg, command: "report spc")
         }
         switch format {
         case .json: print(SPCReportRender.json(report, labels: labels, header: options.header("spc", configuration, scope)))
@@ -69,6 +71,13 @@ struct SPCReportCommand: ParsableCommand {
     /// The configured chart, or one built from a type and the filters.
     func chartConfig(_ configuration: SMTQConfig.Configuration) throws -> ChartConfig {
         if var named = configuration.spc.charts.first(where: { $0.name == chart }) {
+            let ignored = [("--line", options.line), ("--station", options.station), ("--measurement", measurement),
+                           ("--subgroup", subgroup), ("--rules", rules)].filter { $0.1 != nil }.map(\.0)
+            if !ignored.isEmpty {
+                Console.error("smtq report spc: chart \(chart) is configured for \(named.line)/\(named.station); "
+                    + "\(ignored.joined(separator: ", ")) apply to chart types (e.g. --chart \(named.type.rawValue) --station …)")
+                throw ExitCode(64)
+            }
             if let program = options.program { named.program = program }
             return named
         }
@@ -82,9 +91,12 @@ struct SPCReportCommand: ParsableCommand {
             Console.error("smtq report spc: a \(type.rawValue) chart needs --station (and --line if several lines have it)")
             throw ExitCode(64)
         }
-        if !type.isAttribute, measurement == nil {
-            Console.error("smtq report spc: a \(type.rawValue) chart needs --measurement NAME")
-            throw ExitCode(64)
+        if !type.isAttribute {
+            guard let measurement else {
+                Console.error("smtq report spc: a \(type.rawValue) chart needs --measurement NAME")
+                throw ExitCode(64)
+            }
+            try options.read(configuration) { try MeasurementNames.check($0, measurement) }
         }
         let line = try options.line ?? options.read(configuration) { db in
             try String.fetchAll(db, sql: "SELECT l.name FROM stations s JOIN lines l ON l.id = s.line_id WHERE s.name = ? ORDER BY 1",
@@ -112,7 +124,17 @@ struct SPCReportCommand: ParsableCommand {
                 throw ExitCode(64)
             }
         }
+        var chosen: [RunRule] = [.nelson1]
+        if let rules {
+            let names = rules.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let parsed = names.compactMap(RunRule.init(rawValue:))
+            guard parsed.count == names.count, !parsed.isEmpty else {
+                Console.error("smtq report spc: --rules '\(rules)' is not a list of nelson1…nelson8, we1…we4")
+                throw ExitCode(64)
+            }
+            chosen = parsed
+        }
         return ChartConfig(name: "\(type.rawValue) \(line)/\(station)", type: type, line: line, station: station, program: options.program,
-                           measurement: type.isAttribute ? nil : measurement, subgroup: grouping, rules: RunRule.allCases)
+                           measurement: type.isAttribute ? nil : measurement, subgroup: grouping, rules: chosen)
     }
 }
