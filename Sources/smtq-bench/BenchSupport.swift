@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import SMTQCore
 
@@ -7,6 +8,25 @@ enum Bench {
         let start = ContinuousClock.now
         try work()
         return (ContinuousClock.now - start).totalSeconds
+    }
+
+    /// Runs a program to its end; returns the wall time and what it printed (a failure is an error).
+    static func process(_ executable: String, _ arguments: [String]) throws -> (Double, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        var data = Data()
+        let seconds = try Bench.seconds {
+            try process.run()
+            data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+        }
+        guard process.terminationStatus == 0 else {
+            throw ValidationError("\((executable as NSString).lastPathComponent) \(arguments.joined(separator: " ")) failed")
+        }
+        return (seconds, String(decoding: data, as: UTF8.self))
     }
 
     static func median(_ values: [Double]) -> Double {

@@ -66,19 +66,7 @@ struct ReportBenchmark: ParsableCommand {
     }
 
     func shell(_ sql: String) throws -> (Double, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: sqlite3)
-        process.arguments = ["-readonly", db, sql]
-        let output = Pipe()
-        process.standardOutput = output
-        var data = Data()
-        let seconds = try Bench.seconds {
-            try process.run()
-            data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-        }
-        guard process.terminationStatus == 0 else { throw ValidationError("sqlite3 failed on: \(sql)") }
-        return (seconds, String(decoding: data, as: UTF8.self))
+        try Bench.process(sqlite3, ["-readonly", db, sql])
     }
 
     /// Serials through AOI-1, ICT-1 and FCT-1 (PCB-B skips FCT), one every 3 s, with failures, retests

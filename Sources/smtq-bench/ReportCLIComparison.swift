@@ -21,9 +21,9 @@ extension ReportBenchmark {
         print("smtq report commands against the sqlite3 shell, \(rounds) rounds")
         for _ in 1...rounds {
             for (name, run) in [("yield: sqlite3", { try self.shell(Self.queries[0].sql) }),
-                                ("yield: smtq", { try Self.process(smtq, yieldArguments) }),
+                                ("yield: smtq", { try Bench.process(smtq, yieldArguments) }),
                                 ("p-chart: sqlite3", { try self.shell(Self.directPChart) }),
-                                ("p-chart: smtq", { try Self.process(smtq, chartArguments) })] {
+                                ("p-chart: smtq", { try Bench.process(smtq, chartArguments) })] {
                 let (seconds, output) = try run()
                 times[name, default: []].append(seconds)
                 outputs[name] = output
@@ -42,22 +42,6 @@ extension ReportBenchmark {
                          same ? "identical" : "DIFFER"))
             if !same { throw ExitCode.failure }
         }
-    }
-
-    static func process(_ executable: String, _ arguments: [String]) throws -> (Double, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        var data = Data()
-        let seconds = try Bench.seconds {
-            try process.run()
-            data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-        }
-        guard process.terminationStatus == 0 else { throw ValidationError("smtq \(arguments.joined(separator: " ")) failed") }
-        return (seconds, String(decoding: data, as: UTF8.self))
     }
 
     /// Hour number → "YYYY-MM-DDTHH" (UTC, the report's default zone).

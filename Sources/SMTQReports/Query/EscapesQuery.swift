@@ -1,4 +1,5 @@
 import GRDB
+import SMTQStore
 import SMTQConfig
 
 /// A unit AOI passed (its last result at an AOI station of the route) that failed at a later station.

@@ -1,4 +1,5 @@
 import GRDB
+import SMTQStore
 import SMTQConfig
 import SMTQStatistics
 

@@ -1,4 +1,5 @@
 import GRDB
+import SMTQStore
 import SMTQStatistics
 
 /// What a Pareto counts defects by.

@@ -85,30 +85,3 @@ struct Identities {
         return (stationIDs, programID)
     }
 }
-
-/// SQL conditions for a resolved scope: ids and times as bound arguments.
-struct ScopeConditions {
-    var clauses: [String] = []
-    var arguments: StatementArguments = []
-
-    init(stations: [Int64]?, program: Int64?, since: Int64?, until: Int64?, table: String = "", timeColumn: String = "time") {
-        if let stations {
-            clauses.append("\(table)station_id IN (\(stations.isEmpty ? "NULL" : stations.map { _ in "?" }.joined(separator: ",")))")
-            _ = arguments.append(contentsOf: StatementArguments(stations))
-        }
-        if let program {
-            clauses.append("\(table)program_id = ?")
-            _ = arguments.append(contentsOf: [program])
-        }
-        if let since {
-            clauses.append("\(table)\(timeColumn) >= ?")
-            _ = arguments.append(contentsOf: [since])
-        }
-        if let until {
-            clauses.append("\(table)\(timeColumn) < ?")
-            _ = arguments.append(contentsOf: [until])
-        }
-    }
-
-    var sql: String { clauses.isEmpty ? "1" : clauses.joined(separator: " AND ") }
-}

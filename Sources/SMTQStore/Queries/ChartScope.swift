@@ -38,48 +38,44 @@ public enum ChartEventQuery {
         guard let stationID = try Int64.fetchOne(db, sql: """
             SELECT s.id FROM stations s JOIN lines l ON l.id = s.line_id WHERE l.name = ? AND s.name = ?
             """, arguments: [scope.line, scope.station]) else { return nil }
-        let column = scope.measurement == nil ? "" : "u."
-        var conditions = ["\(column)station_id = ?"]
-        var arguments: StatementArguments = [stationID]
+        var programID: Int64?
         if let program = scope.program {
-            guard let programID = try Int64.fetchOne(db, sql: "SELECT id FROM programs WHERE name = ?", arguments: [program]) else {
-                return nil
-            }
-            conditions.append("\(column)program_id = ?")
-            _ = arguments.append(contentsOf: [programID])
+            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM programs WHERE name = ?", arguments: [program]) else { return nil }
+            programID = id
         }
+        let quarter = StoreSchema.bucketMicroseconds
+        let conditions = scope.measurement != nil
+            ? ScopeConditions(stations: [stationID], program: programID, since: since, until: until, table: "u.")
+            : aggregated
+            ? ScopeConditions(stations: [stationID], program: programID, since: since.map { floorDiv($0, quarter) },
+                              until: until.map { floorDiv($0 + quarter - 1, quarter) }, timeColumn: "bucket")
+            : ScopeConditions(stations: [stationID], program: programID, since: since, until: until)
         var events = 0
         if let measurement = scope.measurement {
-            timeConditions(&conditions, &arguments, column: "u.time", since: since, until: until)
-            _ = arguments.append(contentsOf: [measurement])
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT u.time, m.value FROM units u JOIN measurements m ON m.unit_id = u.id
-                WHERE \(conditions.joined(separator: " AND ")) AND m.name = ?
+                WHERE \(conditions.sql) AND m.name = ?
                 ORDER BY \(arrivalOrder ? "u.id" : "u.time, u.id"), m.slot
-                """, arguments: arguments)
+                """, arguments: conditions.arguments + [measurement])
             while let row = try rows.next() {
                 try body(ChartEvent(time: row[0], value: row[1]))
                 events += 1
             }
         } else if aggregated {
-            let bucket = StoreSchema.bucketMicroseconds
-            if let since { conditions.append("bucket >= \(floorDiv(since, bucket))") }
-            if let until { conditions.append("bucket < \(floorDiv(until + bucket - 1, bucket))") }
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT bucket, sum(event_tests), sum(event_fails), sum(event_defects) FROM rollups
-                WHERE \(conditions.joined(separator: " AND ")) GROUP BY bucket HAVING sum(event_tests) > 0 ORDER BY bucket
-                """, arguments: arguments)
+                WHERE \(conditions.sql) GROUP BY bucket HAVING sum(event_tests) > 0 ORDER BY bucket
+                """, arguments: conditions.arguments)
             while let row = try rows.next() {
                 let start: Int64 = row[0]
-                try body(ChartEvent(time: start * bucket, tests: row[1], fails: row[2], defects: row[3]))
+                try body(ChartEvent(time: start * quarter, tests: row[1], fails: row[2], defects: row[3]))
                 events += 1
             }
         } else {
-            timeConditions(&conditions, &arguments, column: "time", since: since, until: until)
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT time, result, defect_count FROM units WHERE \(conditions.joined(separator: " AND "))
+                SELECT time, result, defect_count FROM units WHERE \(conditions.sql)
                 ORDER BY \(arrivalOrder ? "id" : "time, id")
-                """, arguments: arguments)
+                """, arguments: conditions.arguments)
             while let row = try rows.next() {
                 let result: Int = row[1]
                 try body(ChartEvent(time: row[0], fails: result == 0 ? 0 : 1, defects: row[2]))
@@ -96,18 +92,6 @@ public enum ChartEventQuery {
     /// The highest stored unit id (the live engine skips committed batches its warm start already read).
     public static func lastUnitID(_ db: Database) throws -> Int64 {
         try Int64.fetchOne(db, sql: "SELECT max(id) FROM units") ?? 0
-    }
-
-    private static func timeConditions(_ conditions: inout [String], _ arguments: inout StatementArguments, column: String,
-                                       since: Int64?, until: Int64?) {
-        if let since {
-            conditions.append("\(column) >= ?")
-            _ = arguments.append(contentsOf: [since])
-        }
-        if let until {
-            conditions.append("\(column) < ?")
-            _ = arguments.append(contentsOf: [until])
-        }
     }
 
     private static func floorDiv(_ value: Int64, _ divisor: Int64) -> Int64 {

@@ -19,8 +19,7 @@ struct EscapesReportCommand: ParsableCommand {
 
     func run() throws {
         let format = try output.resolve()
-        let configuration = try options.configuration()
-        let scope = try options.scope(configuration)
+        let (configuration, scope) = try options.context()
         let escapes: [Escape]
         do {
             escapes = try options.read(configuration) { try EscapesQuery.run($0, scope: scope, configuration: configuration) }

@@ -20,8 +20,7 @@ struct HTMLReportCommand: ParsableCommand {
     @OptionGroup var options: ReportOptions
 
     func run() throws {
-        let configuration = try options.configuration()
-        let scope = try options.scope(configuration)
+        let (configuration, scope) = try options.context()
         let page = try options.read(configuration) { db -> HTMLReport in
             let yield = try YieldQuery.run(db, scope: scope, by: [], configuration: configuration)
             let pareto = try ParetoQuery.run(db, scope: scope, key: .code)

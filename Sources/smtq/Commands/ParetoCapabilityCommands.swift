@@ -21,8 +21,7 @@ struct ParetoReportCommand: ParsableCommand {
             throw ExitCode(64)
         }
         let format = try output.resolve()
-        let configuration = try options.configuration()
-        let scope = try options.scope(configuration)
+        let (configuration, scope) = try options.context()
         let rows = try options.read(configuration) { try ParetoQuery.run($0, scope: scope, key: paretoKey, falseCalls: falseCalls) }
         if let svg {
             let title = "\(falseCalls ? "False calls" : "Real defects") by \(key)"
@@ -58,8 +57,7 @@ struct CapabilityReportCommand: ParsableCommand {
 
     func run() throws {
         let format = try output.resolve()
-        let configuration = try options.configuration()
-        let scope = try options.scope(configuration)
+        let (configuration, scope) = try options.context()
         let rows = try options.read(configuration) {
             try CapabilityQuery.run($0, scope: scope, measurement: measurement, configuration: configuration)
         }

@@ -43,8 +43,7 @@ struct YieldReportCommand: ParsableCommand {
             if !keys.contains(key) { keys.append(key) }
         }
         let format = try output.resolve()
-        let configuration = try options.configuration()
-        let scope = try options.scope(configuration)
+        let (configuration, scope) = try options.context()
         let (report, totals) = try options.read(configuration) { db in
             (try YieldQuery.run(db, scope: scope, by: keys, configuration: configuration),
              overall ? try OverallFigures.read(db, scope: scope, configuration: configuration) : nil)

@@ -38,6 +38,12 @@ struct ReportOptions: ParsableArguments {
         return try source.load()
     }
 
+    /// The configuration and the resolved window and filters: what every report starts from.
+    func context() throws -> (SMTQConfig.Configuration, ReportScope) {
+        let configuration = try configuration()
+        return (configuration, try scope(configuration))
+    }
+
     func scope(_ configuration: SMTQConfig.Configuration) throws -> ReportScope {
         let (from, to) = try SPCCommands.window(since, until, TimeWindow(time: configuration.time))
         return ReportScope(line: line, station: station, program: program, since: from, until: to)

@@ -32,8 +32,7 @@ struct SPCReportCommand: ParsableCommand {
 
     func run() throws {
         let format = try output.resolve()
-        let configuration = try options.configuration()
-        let scope = try options.scope(configuration)
+        let (configuration, scope) = try options.context()
         let config = try chartConfig(configuration)
         let report: SPCReport
         do {
