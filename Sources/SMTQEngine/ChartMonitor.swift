@@ -74,12 +74,13 @@ struct ChartMonitor {
         points += 1
         estimate.add(subgroup)
         recent.append(subgroup)
-        let options = limits().map { $0.0.applied(to: chart.options) } ?? chart.options
+        let judged = limits()
+        let options = judged.map { $0.0.applied(to: chart.options) } ?? chart.options
         if recent.count > Self.window {
             let dropped = recent.removeFirst()
             start.advance(past: dropped.values.first, options: options)
         }
-        guard let (_, phase) = limits() else {
+        guard let phase = judged?.1 else {
             waiting = type == "ewma" || type == "cusum"
                 ? "no baseline: run 'smtq spc baseline \(name)' to freeze its target and sigma"
                 : "collecting the first points for its limits"

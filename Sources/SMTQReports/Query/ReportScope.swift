@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SMTQConfig
+import SMTQStore
 
 /// The filters every report takes (`--line --station --program`, `--since --until`), resolved against the
 /// store's identities. Filter values are bound parameters or ids, never SQL text.
@@ -36,7 +37,7 @@ public struct UnknownFilterValue: Error, Sendable, CustomStringConvertible {
 /// Refuses a measurement name the store has never seen, listing the ones it has.
 public enum MeasurementNames {
     public static func check(_ db: Database, _ name: String) throws {
-        guard try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM measurements WHERE name = ?)", arguments: [name])! else { return }
+        guard try !ChartEventQuery.measurementExists(db, name) else { return }
         throw UnknownFilterValue(option: "--measurement", value: name,
                                  known: try String.fetchAll(db, sql: "SELECT DISTINCT name FROM measurements ORDER BY name"))
     }

@@ -82,11 +82,15 @@ public enum ChartEventQuery {
                 events += 1
             }
         }
-        if events == 0, let measurement = scope.measurement,
-           try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM measurements WHERE name = ?)", arguments: [measurement])! {
+        if events == 0, let measurement = scope.measurement, try !measurementExists(db, measurement) {
             return nil
         }
         return events
+    }
+
+    /// Whether any unit has a measurement of this name.
+    public static func measurementExists(_ db: Database, _ name: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM measurements WHERE name = ?)", arguments: [name]) ?? false
     }
 
     /// The highest stored unit id (the live engine skips committed batches its warm start already read).
