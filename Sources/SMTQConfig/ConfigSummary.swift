@@ -20,7 +20,7 @@ extension Configuration {
             text += "  \(device.line)/\(device.station) \(device.kind.rawValue), \(device.transport) unit \(device.unitID)"
             text += ", every \(DurationText.format(device.pollInterval))"
             if let profile = profiles[device.profile] {
-                text += ", profile \(profile.name) (\(profile.mode.rawValue): \(profile.registerSummary))"
+                text += ", profile \(profile.name) (\(profile.partsSummary): \(profile.registerSummary))"
             }
             lines.append(text)
         }
@@ -43,25 +43,36 @@ extension Configuration {
 }
 
 extension DeviceProfile {
-    /// The registers a poll reads, e.g. `holding 0–2 and 10–73`.
+    /// What a poll acquires, e.g. `fifo + 4 counters + 3 process values`.
+    public var partsSummary: String {
+        var parts: [String] = []
+        if hasRecords { parts.append(mode.rawValue) }
+        if !counters.isEmpty { parts.append("\(counters.count) counter\(counters.count == 1 ? "" : "s")") }
+        if !processValues.isEmpty { parts.append("\(processValues.count) process value\(processValues.count == 1 ? "" : "s")") }
+        return parts.joined(separator: " + ")
+    }
+
+    /// The registers a poll reads, e.g. `holding 0–2, 10–73; input 300–305`.
     public var registerSummary: String {
-        var ranges: [Range<Int>] = []
-        switch mode {
-        case .counters:
-            ranges = counters.map(\.field.registers)
-        case .fifo, .mailbox:
-            ranges = [sequenceAddress, pendingAddress].compactMap { $0.map { $0..<($0 + 1) } }
-            if let record { ranges.append(record.address..<(record.address + record.length)) }
+        var ranges: [RegisterTable: [Range<Int>]] = [:]
+        if hasRecords {
+            ranges[table, default: []] += [sequenceAddress, pendingAddress].compactMap { $0.map { $0..<($0 + 1) } }
+            if let record { ranges[table, default: []].append(record.address..<(record.address + record.length)) }
         }
-        var merged: [Range<Int>] = []
-        for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
-            if let last = merged.last, range.lowerBound <= last.upperBound {
-                merged[merged.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
-            } else {
-                merged.append(range)
+        for counter in counters { ranges[counter.table, default: []].append(counter.field.registers) }
+        for value in processValues { ranges[value.table, default: []].append(value.field.registers) }
+        let tables = RegisterTable.allCases.filter { ranges[$0] != nil }
+        return tables.map { table in
+            var merged: [Range<Int>] = []
+            for range in ranges[table, default: []].sorted(by: { $0.lowerBound < $1.lowerBound }) {
+                if let last = merged.last, range.lowerBound <= last.upperBound {
+                    merged[merged.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
+                } else {
+                    merged.append(range)
+                }
             }
-        }
-        let text = merged.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)–\($0.upperBound - 1)" }
-        return table.rawValue + " " + text.joined(separator: ", ")
+            let text = merged.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)–\($0.upperBound - 1)" }
+            return table.rawValue + " " + text.joined(separator: ", ")
+        }.joined(separator: "; ")
     }
 }

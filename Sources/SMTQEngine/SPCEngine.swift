@@ -105,6 +105,18 @@ public final class SPCEngine: @unchecked Sendable {
                 }
             }
         }
+        for value in batch.processValues {
+            guard let indices = byStation[value.line + "\u{0}" + value.station] else { continue }
+            for index in indices {
+                let scope = monitors[index].chart.scope
+                guard scope.measurement == value.name, scope.program == nil else { continue }
+                guard value.time <= future else {
+                    monitors[index].countFuture()
+                    continue
+                }
+                emit(monitors[index].add(ChartEvent(time: value.time.storeMicroseconds, value: value.value)))
+            }
+        }
     }
 
     /// The chart events of one unit: a test event, or the values of the chart's measurement.

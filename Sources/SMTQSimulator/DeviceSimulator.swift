@@ -5,7 +5,7 @@ import SMTQCore
 import SMTQModbus
 
 /// One simulated machine behind one unit id: produces records and keeps its registers as its profile says
-/// (FIFO with ACK, mailbox, or counters).
+/// (records by FIFO with ACK or mailbox, counters, process values; a profile may have all three).
 final class DeviceSimulator {
     let unit: Int
     let options: SimulatorOptions
@@ -18,6 +18,8 @@ final class DeviceSimulator {
     private var produced = 0
     private var sinceReboot = 0
     private var counters: [String: UInt64] = [:]
+    /// The process values now in the registers.
+    private(set) var processValues: [ProcessValueRecord] = []
 
     init?(unit: Int, options: SimulatorOptions) {
         guard let mapping = RegisterMapping(size: 4096) else { return nil }
@@ -33,6 +35,9 @@ final class DeviceSimulator {
     var backlog: Int { queue.count - queueHead }
     var isDone: Bool { options.count.map { produced >= $0 } ?? false }
     var canProduce: Bool { !isDone && (options.mode != .fifo || backlog < options.queueCapacity) }
+    private var stationName: String { options.station ?? (options.kind == .aoi ? "AOI-1" : "ICT-1") }
+    /// Whether records go to a record block (FIFO or mailbox) rather than only to counters.
+    private var queuesRecords: Bool { options.mode != .counters && options.profile.record != nil }
 
     /// Makes the next record; returns it with its SEQ for the log.
     func produce(now: Date) -> (record: UnitRecord, seq: Int) {
@@ -45,19 +50,39 @@ final class DeviceSimulator {
         seq &+= 1
         let record = makeRecord(now: now)
         switch options.mode {
-        case .fifo:
+        case .fifo where queuesRecords:
             queue.append((seq, encode(record)))
-        case .mailbox:
+        case .mailbox where queuesRecords:
             queue = [(seq, encode(record))]
             queueHead = 0
-        case .counters:
-            let realDefects = record.defects?.filter { $0.verdict == .real }.count ?? 0
-            counters["inspected", default: 0] += 1
-            counters[record.result == .pass ? "passed" : "failed", default: 0] += 1
-            counters["false_calls", default: 0] += UInt64((record.defects?.count ?? 0) - realDefects)
+        default:
+            break
         }
+        let realDefects = record.defects?.filter { $0.verdict == .real }.count ?? 0
+        counters["inspected", default: 0] += 1
+        counters[record.result == .pass ? "passed" : "failed", default: 0] += 1
+        counters["false_calls", default: 0] += UInt64((record.defects?.count ?? 0) - realDefects)
         refreshRegisters()
         return (record, Int(seq))
+    }
+
+    /// New process values around the middle of their spec limits (or 100 without limits), as the device's
+    /// registers hold them (after the type's rounding), returned for the log.
+    func sampleProcessValues(now: Date) -> [ProcessValueRecord] {
+        guard !options.profile.processValues.isEmpty else { return [] }
+        let time = Date(timeIntervalSince1970: (now.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+        processValues = options.profile.processValues.map { spec in
+            let center = spec.lsl.flatMap { lsl in spec.usl.map { (lsl + $0) / 2 } } ?? spec.lsl ?? spec.usl ?? 100
+            let spread = spec.lsl.flatMap { lsl in spec.usl.map { ($0 - lsl) / 12 } } ?? max(1, abs(center) / 100)
+            let wanted = random.normal(mean: center, deviation: spread)
+            let words = RegisterCodec.encode(float: (wanted - spec.field.offset) / spec.field.scale, spec.field.type, spec.field.wordOrder)
+            let raw = RegisterCodec.number(words[...], spec.field.type, spec.field.wordOrder) ?? 0
+            return ProcessValueRecord(line: options.line, station: stationName, device: options.deviceName,
+                                      name: spec.name, time: time, value: raw * spec.field.scale + spec.field.offset,
+                                      unit: spec.unit, lsl: spec.lsl, usl: spec.usl)
+        }
+        refreshRegisters()
+        return processValues
     }
 
     /// A machine restart: counters start from zero and SEQ numbering starts again (queued records stay).
@@ -92,23 +117,29 @@ final class DeviceSimulator {
     private func refreshRegisters() {
         let profile = options.profile
         let shift = profile.addressing == .oneBased ? -1 : 0
-        switch options.mode {
-        case .fifo, .mailbox:
-            guard let sequence = profile.sequenceAddress, let record = profile.record else { return }
+        if queuesRecords, let sequence = profile.sequenceAddress, let record = profile.record {
             let head = backlog > 0 ? queue[queueHead] : nil
-            mapping.setHolding(sequence + shift, [head?.seq ?? seq])
-            if let pending = profile.pendingAddress { mapping.setHolding(pending + shift, [UInt16(clamping: backlog)]) }
-            if let head { mapping.setHolding(record.address + shift, head.words) }
-        case .counters:
-            for counter in profile.counters {
-                let words = RegisterCodec.encode(integer: Int64(bitPattern: counters[counter.name, default: 0]),
-                                                 counter.field.type, counter.field.wordOrder)
-                if profile.table == .input {
-                    mapping.setInput(counter.field.register + shift, words)
-                } else {
-                    mapping.setHolding(counter.field.register + shift, words)
-                }
-            }
+            set(profile.table, sequence + shift, [head?.seq ?? seq])
+            if let pending = profile.pendingAddress { set(profile.table, pending + shift, [UInt16(clamping: backlog)]) }
+            if let head { set(profile.table, record.address + shift, head.words) }
+        }
+        for counter in profile.counters {
+            let words = RegisterCodec.encode(integer: Int64(bitPattern: counters[counter.name, default: 0]),
+                                             counter.field.type, counter.field.wordOrder)
+            set(counter.table, counter.field.register + shift, words)
+        }
+        for (spec, value) in zip(profile.processValues, processValues) {
+            let words = RegisterCodec.encode(float: (value.value - spec.field.offset) / spec.field.scale, spec.field.type,
+                                             spec.field.wordOrder)
+            set(spec.table, spec.field.register + shift, words)
+        }
+    }
+
+    private func set(_ table: RegisterTable, _ address: Int, _ words: [UInt16]) {
+        if table == .input {
+            mapping.setInput(address, words)
+        } else {
+            mapping.setHolding(address, words)
         }
     }
 
@@ -119,7 +150,7 @@ final class DeviceSimulator {
         let time = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         let faulty = Double.random(in: 0..<1, using: &random) < options.defectRate
         var record = UnitRecord(
-            line: options.line, station: options.station ?? (options.kind == .aoi ? "AOI-1" : "ICT-1"),
+            line: options.line, station: stationName,
             device: options.deviceName, program: Double.random(in: 0..<1, using: &random) < 0.8 ? "PCB-A" : "PCB-B",
             serial: prefix + String(produced), position: produced % 4 + 1, result: .pass, time: time,
             cycleMilliseconds: Int.random(in: 900...1500, using: &random))

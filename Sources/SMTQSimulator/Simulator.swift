@@ -62,7 +62,11 @@ public final class Simulator {
     private func produceAll() {
         let now = Date()
         for unit in options.unitIDs {
-            guard let device = devices[unit], device.canProduce else { continue }
+            guard let device = devices[unit] else { continue }
+            for value in device.sampleProcessValues(now: now) {
+                log?.write(Data((InterchangeJSON.line(value).dropLast() + ",\"unit_id\":\(unit)}\n").utf8))
+            }
+            guard device.canProduce else { continue }
             let (record, seq) = device.produce(now: now)
             if let log {
                 let line = InterchangeJSON.line(record)

@@ -86,8 +86,8 @@ final class ConnectionRunner: @unchecked Sendable {
             if isStopping { break }
             pollOnce(poller, connection)
         }
+        // The statuses keep the state the connection had when it was asked to stop (what `collect` shows).
         connection.close()
-        for poller in pollers { poller.status.update { $0.connected = false } }
     }
 
     private func ensureConnected(_ connection: ModbusConnection) -> Bool {
@@ -98,7 +98,10 @@ final class ConnectionRunner: @unchecked Sendable {
                 logger.warning("serial mode", metadata: ["connection": "\(name)", "problem": "\(warning)"])
             }
             connectBackoff.reset()
-            for poller in pollers { poller.status.update { $0.connected = true } }
+            for poller in pollers {
+                poller.answeredSinceConnect = false
+                poller.status.update { $0.connected = true }
+            }
             if !closedOnPurpose {
                 for poller in pollers { poller.event(.connect, detail: "\(endpoint)") }
                 logger.info("connected", metadata: ["connection": "\(name)"])
@@ -137,7 +140,7 @@ final class ConnectionRunner: @unchecked Sendable {
             let delay = poller.backoff.next()
             poller.nextPoll = ContinuousClock.now + max(delay, poller.device.pollInterval)
             if poller.backoff.failures == 1 {
-                logger.warning("poll failed", metadata: ["device": "\(poller.name)", "problem": "\(error.message)"])
+                poller.logger.warning("poll failed", metadata: ["problem": "\(error.message)"])
                 poller.event(.error, detail: error.message)
             }
             switch error.kind {

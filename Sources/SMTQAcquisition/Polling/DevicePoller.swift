@@ -7,6 +7,10 @@ import SMTQStore
 
 /// The acquisition logic of one device: what one poll reads, decodes, stores and acknowledges. It runs on
 /// the thread that owns the device's connection (its own for TCP, the bus worker's for RTU).
+///
+/// A profile can have three parts, all read over the device's one connection: records (FIFO or mailbox),
+/// counters and process values. Records are read on every poll (and again at once while a FIFO has more);
+/// counters and process values are sampled once per poll interval.
 public final class DevicePoller {
     let device: DeviceConfig
     let profile: DeviceProfile
@@ -21,11 +25,15 @@ public final class DevicePoller {
     let decoder: RecordDecoder?
     var backoff: Backoff
     var nextPoll = ContinuousClock.now
+    /// When counters and process values are due next.
+    var nextSample = ContinuousClock.now
     var cursorLoaded = false
-    /// FIFO and mailbox: the last SEQ stored.
-    var cursor: Int?
+    /// FIFO and mailbox: the last SEQ stored, with the registers of its record.
+    var cursor: StoredCursor?
     /// Counters: the last values read.
     var lastCounters: [String: UInt64] = [:]
+    /// Whether the device has answered any request since the connection was (re)made.
+    var answeredSinceConnect = false
     /// Request plans by the ranges they read, computed once.
     private var plans: [[Range<Int>]: [Range<Int>]] = [:]
 
@@ -34,6 +42,8 @@ public final class DevicePoller {
         self.device = device
         self.profile = profile
         self.writer = writer
+        var logger = logger
+        logger[metadataKey: "device"] = "\(device.name)"
         self.logger = logger
         self.status = Locked(DeviceStatus(device: device.name))
         self.specs = products.mapValues(\.measurements)
@@ -54,30 +64,52 @@ public final class DevicePoller {
             cursorLoaded = true
         }
         status.update { $0.polls += 1 }
-        switch profile.mode {
-        case .fifo: return try pollFIFO(connection)
-        case .mailbox:
-            try pollMailbox(connection)
-            return false
-        case .counters:
-            try pollCounters(connection)
-            return false
+        var more = false
+        if profile.hasRecords {
+            switch profile.mode {
+            case .fifo: more = try pollFIFO(connection)
+            case .mailbox: try pollMailbox(connection)
+            case .counters: break
+            }
         }
+        if ContinuousClock.now >= nextSample, !profile.counters.isEmpty || !profile.processValues.isEmpty {
+            nextSample = ContinuousClock.now + device.pollInterval
+            try sample(connection)
+        }
+        return more
     }
 
     // MARK: Reading
 
-    /// Reads `ranges` (profile addresses) with as few requests as allowed, retrying failed requests.
-    func read(_ ranges: [Range<Int>], _ connection: ModbusConnection) throws(ModbusError) -> RegisterImage {
+    /// Reads `ranges` (profile addresses) of `table` with as few requests as allowed, retrying failed requests.
+    func read(_ ranges: [Range<Int>], from table: RegisterTable? = nil, _ connection: ModbusConnection) throws(ModbusError) -> RegisterImage {
+        let table = table ?? profile.table
         var image = RegisterImage()
         let requests = plan(ranges)
         for request in requests {
             let values = try withRetries("reading") { () throws(ModbusError) -> [UInt16] in
-                try connection.read(profile.table, address: request.lowerBound + addressShift, count: request.count, name: name)
+                do throws(ModbusError) {
+                    return try connection.read(table, address: request.lowerBound + addressShift, count: request.count, name: name)
+                } catch {
+                    throw explained(error, table: table, request: request)
+                }
             }
             image.store(values, at: request.lowerBound)
         }
+        answeredSinceConnect = true
         return image
+    }
+
+    /// An "illegal data address" answer names what was asked for, in the profile's numbering and on the wire.
+    private func explained(_ error: ModbusError, table: RegisterTable, request: Range<Int>) -> ModbusError {
+        guard error.kind == .exception(code: 2) else { return error }
+        var explained = error
+        let addressing = device.quirks.addressing ?? profile.addressing
+        let last = request.upperBound - 1
+        explained.message = "illegal data address: the device has no \(table.rawValue) registers \(request.lowerBound)–\(last) "
+            + "(profile addresses, \(addressing.rawValue); protocol address \(request.lowerBound + addressShift), count \(request.count)); "
+            + "check the profile's addresses and 'addressing', or lower max_registers_per_request"
+        return explained
     }
 
     /// The requests that read `ranges` (cached: a poll reads the same ranges every time).
@@ -104,12 +136,23 @@ public final class DevicePoller {
             do {
                 return try request()
             } catch {
+                let error = unanswered(error)
                 count(error)
                 attempt += 1
                 let repeatable = error.kind == .timeout || error.kind == .crc || error.kind == .badData
                 guard repeatable, attempt <= device.retries else { throw error }
             }
         }
+    }
+
+    /// A TCP device that has not answered once since its connection was made is probably not at this unit
+    /// id (a gateway drops requests for unit ids it does not know): the timeout says so.
+    private func unanswered(_ error: ModbusError) -> ModbusError {
+        guard error.kind == .timeout, !answeredSinceConnect, case .tcp = device.transport else { return error }
+        var explained = error
+        explained.message = "no answer from unit id \(device.unitID) while the TCP connection is up: the unit id may be wrong "
+            + "(a gateway ignores unknown unit ids), or the device is busy; check unit_id and the device's Modbus settings"
+        return explained
     }
 
     func count(_ error: ModbusError) {
@@ -156,7 +199,7 @@ public final class DevicePoller {
         let outcome = writer.submitAndWait(write)
         if case let .refused(reason) = outcome {
             status.update { $0.lastError = "store: \(reason)" }
-            logger.warning("store refused a record; it stays on the device", metadata: ["device": "\(name)", "reason": "\(reason)"])
+            logger.warning("store refused a record; it stays on the device", metadata: ["reason": "\(reason)"])
             return nil
         }
         return outcome

@@ -12,15 +12,22 @@ public struct DeviceStatus: Sendable, Equatable {
     public var crcErrors = 0
     public var otherErrors = 0
     public var reconnects = 0
-    /// Records stored (FIFO and mailbox) or counter samples taken.
+    /// Unit records stored (FIFO and mailbox); undecodable ones count under `badRecords` only.
     public var recordsRead = 0
-    /// FIFO records seen again after a restart and only acknowledged.
+    /// When the last unit record was stored.
+    public var lastRecord: Date?
+    /// Counter readings stored.
+    public var counterSamples = 0
+    /// Process values stored.
+    public var processValues = 0
+    /// Records read again after they were stored (a lost ACK, a restart) and not stored twice.
     public var duplicates = 0
     /// Mailbox records lost between polls (sum of the gaps).
     public var lostRecords = 0
     /// Mailbox reads that changed between requests and were repeated.
     public var tornReads = 0
-    /// Record blocks that could not be decoded (logged and recorded as device events).
+    /// Record blocks that could not be decoded (logged and recorded as device events), and process values
+    /// that were not numbers.
     public var badRecords = 0
     public var lastError: String?
 

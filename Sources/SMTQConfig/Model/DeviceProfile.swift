@@ -1,9 +1,13 @@
-/// A machine model's register map: which acquisition mode it speaks and where every value lives.
+/// A machine model's register map: how its records come off (FIFO, mailbox, or none), its counters and its
+/// process values, all read over one connection.
 public struct DeviceProfile: Sendable, Hashable {
     public var name: String
     public var description: String?
+    /// How records come off the device; `counters` when the profile has no record block (only counters
+    /// and process values).
     public var mode: AcquisitionMode
-    /// The register table the profile reads (FIFO/mailbox registers and counters).
+    /// The register table the profile reads by default (records, and counters and process values without a
+    /// `table` of their own).
     public var table: RegisterTable
     public var addressing: Addressing
     /// The most registers the device answers in one read request (Modbus allows 125).
@@ -12,11 +16,14 @@ public struct DeviceProfile: Sendable, Hashable {
     public var wordOrder: WordOrder
     /// The default byte order of strings within a register.
     public var stringByteOrder: StringByteOrder
-    /// Counter mode: the counters.
+    /// Cumulative counters, read every poll interval in any mode.
     public var counters: [CounterSpec]
+    /// Process values, sampled every poll interval in any mode.
+    public var processValues: [ProcessValueSpec] = []
     /// FIFO and mailbox modes: the sequence register of the head (or latest) record.
     public var sequenceAddress: Int?
-    /// FIFO mode: the number of queued records.
+    /// FIFO mode: the number of queued records. Mailbox mode (optional): non-zero once the mailbox holds a
+    /// record (0 before the first board).
     public var pendingAddress: Int?
     /// FIFO mode: the writable acknowledgement register.
     public var ackAddress: Int?
@@ -24,11 +31,14 @@ public struct DeviceProfile: Sendable, Hashable {
     public var record: RecordLayout?
     /// The file the profile came from (the main config or an included file).
     public var file: String
+
+    /// Whether the profile has a record block (FIFO or mailbox mode).
+    public var hasRecords: Bool { mode != .counters && record != nil }
 }
 
 /// How a profile gets records off the device (DESIGN.md, "Device acquisition contract").
 public enum AcquisitionMode: String, Sendable, Hashable, CaseIterable {
-    /// Cumulative counters; smtq stores the deltas.
+    /// No records: only cumulative counters (smtq stores the deltas) and process values.
     case counters
     /// A queue of records popped by writing an acknowledgement: lossless.
     case fifo
@@ -133,7 +143,22 @@ public struct FieldSpec: Sendable, Hashable {
 public struct CounterSpec: Sendable, Hashable {
     /// The counter's name, e.g. `inspected`, `passed`, `failed`, `false_calls`.
     public var name: String
+    /// The table it is read from (the profile's unless the counter names its own).
+    public var table: RegisterTable
     public var field: FieldSpec
+}
+
+/// A live value sampled every poll interval and stored as a time series of the station: a reflow zone's
+/// temperature, the board temperature, the conveyor speed, the nitrogen ppm.
+public struct ProcessValueSpec: Sendable, Hashable {
+    public var name: String
+    /// The table it is read from (the profile's unless the value names its own).
+    public var table: RegisterTable
+    /// Any numeric type; value = raw × scale + offset.
+    public var field: FieldSpec
+    public var unit: String?
+    public var lsl: Double?
+    public var usl: Double?
 }
 
 /// The layout of a record block: fixed unit fields and up to two repeated groups.

@@ -193,20 +193,27 @@ extension ConfigParser {
         return quirks
     }
 
-    /// Two devices at one TCP endpoint and unit id, or one unit id twice on a serial port, are one device.
+    /// Two devices at one TCP endpoint and unit id, or one unit id twice on a serial port, are one device
+    /// (one profile reads all its parts). Host names are compared by the addresses they resolve to, so
+    /// `localhost` and `127.0.0.1` are one endpoint.
     private func checkEndpointsAreDistinct(_ devices: [ParsedDevice]) {
-        var seen: [String: String] = [:]
+        var seen: [(keys: Set<String>, name: String)] = []
         for device in devices {
-            let key: String
+            let keys: Set<String>
+            let shown: String
             switch device.config.transport {
-            case let .tcp(host, port): key = "tcp \(host):\(port) unit \(device.config.unitID)"
-            case let .rtu(settings): key = "\(settings.port) unit \(device.config.unitID)"
+            case let .tcp(host, port):
+                keys = Set(HostResolver.addresses(of: host).map { "tcp \($0):\(port) unit \(device.config.unitID)" })
+                shown = "tcp \(host):\(port) unit \(device.config.unitID)"
+            case let .rtu(settings):
+                shown = "\(settings.port) unit \(device.config.unitID)"
+                keys = [shown]
             }
-            if let other = seen[key] {
-                device.node.error("device '\(device.config.name)' has the same address as device '\(other)' (\(key))",
-                                  expected: "a different unit_id or endpoint")
+            if let other = seen.first(where: { !$0.keys.isDisjoint(with: keys) }) {
+                device.node.error("device '\(device.config.name)' has the same address as device '\(other.name)' (\(shown))",
+                                  expected: "a different unit_id or endpoint; one device entry reads records, counters and process values together when its profile has them")
             } else {
-                seen[key] = device.config.name
+                seen.append((keys, device.config.name))
             }
         }
     }

@@ -25,6 +25,10 @@ public struct CapabilityRow: Sendable {
 }
 
 public enum CapabilityQuery {
+    /// The program key and label of a station's process values (sampled, not tied to a unit or program).
+    static let processValueProgram: Int64 = -1
+    public static let processValueLabel = "(process value)"
+
     public static func run(_ db: Database, scope: ReportScope, measurement: String,
                            configuration: SMTQConfig.Configuration) throws -> [CapabilityRow] {
         let identities = try Identities(db)
@@ -46,11 +50,23 @@ public enum CapabilityQuery {
             values[key, default: []].append(row[2])
             if row[3] as Double? != nil || row[4] as Double? != nil { storedLimits[key] = (row[3], row[4]) }
         }
+        if program == nil {
+            // Process values of the station, as their own row (they belong to no program).
+            let sampled = ScopeConditions(stations: stations, program: nil, since: scope.since, until: scope.until)
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT station_id, value, lsl, usl FROM process_values WHERE \(sampled.sql) AND name = ? ORDER BY station_id, time, id
+                """, arguments: sampled.arguments + [measurement])
+            while let row = try rows.next() {
+                let key = Key(station: row[0], program: Self.processValueProgram)
+                values[key, default: []].append(row[1])
+                if row[2] as Double? != nil || row[3] as Double? != nil { storedLimits[key] = (row[2], row[3]) }
+            }
+        }
         func stationName(_ id: Int64) -> String { identities.stations[id].map { "\($0.line)/\($0.station)" } ?? "?" }
         let keys = values.keys.sorted { (stationName($0.station), identities.programs[$0.program] ?? "") < (stationName($1.station), identities.programs[$1.program] ?? "") }
         return keys.map { key in
             let programID = key.program
-            let name = identities.programs[programID] ?? "?"
+            let name = programID == Self.processValueProgram ? Self.processValueLabel : identities.programs[programID] ?? "?"
             let data = values[key]!
             let spec = configuration.products[name]?.measurements[measurement]
             let lsl = spec?.lsl ?? (spec == nil ? storedLimits[key]?.0 : nil)

@@ -34,12 +34,12 @@ public struct UnknownFilterValue: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// Refuses a measurement name the store has never seen, listing the ones it has.
+/// Refuses a measurement (or process value) name the store has never seen, listing the ones it has.
 public enum MeasurementNames {
     public static func check(_ db: Database, _ name: String) throws {
         guard try !ChartEventQuery.measurementExists(db, name) else { return }
         throw UnknownFilterValue(option: "--measurement", value: name,
-                                 known: try String.fetchAll(db, sql: "SELECT DISTINCT name FROM measurements ORDER BY name"))
+                                 known: try ChartEventQuery.measurementNames(db))
     }
 }
 

@@ -8,7 +8,7 @@ public enum Retention {
 
     /// Deletes (inside the caller's transaction) up to `limit` units older than `cutoff` with their defects
     /// and measurements, and the rollup
-    /// rows, counter samples, device events and delivered alerts before it. Returns the units deleted;
+    /// rows, counter samples, process values, device events and delivered alerts before it. Returns the units deleted;
     /// fewer than `limit` means nothing older is left.
     @discardableResult
     public static func prune(_ db: Database, before cutoff: Date, limit: Int = batchSize) throws -> Int {
@@ -25,6 +25,7 @@ public enum Retention {
             let bucket = UnitInserter.bucket(time)
             try db.execute(sql: "DELETE FROM rollups WHERE bucket < ?", arguments: [bucket])
             try db.execute(sql: "DELETE FROM counter_samples WHERE time < ?", arguments: [time])
+            try db.execute(sql: "DELETE FROM process_values WHERE time < ?", arguments: [time])
             try db.execute(sql: "DELETE FROM device_events WHERE time < ?", arguments: [time])
             try db.execute(sql: """
                 DELETE FROM alert_outbox WHERE delivered_at IS NOT NULL AND alert_id IN (SELECT id FROM alerts WHERE raised_at < ?)

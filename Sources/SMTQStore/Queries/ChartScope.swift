@@ -51,7 +51,24 @@ public enum ChartEventQuery {
                               until: until.map { floorDiv($0 + quarter - 1, quarter) }, timeColumn: "bucket")
             : ScopeConditions(stations: [stationID], program: programID, since: since, until: until)
         var events = 0
-        if let measurement = scope.measurement {
+        if let measurement = scope.measurement, programID == nil {
+            // A process value of the station is one of its measurements (it has no program, so a chart of
+            // one program sees only the units' measurements). Arrival order: units and samples by time of
+            // storage is not comparable across the two tables, so both follow time there.
+            let values = ScopeConditions(stations: [stationID], program: nil, since: since, until: until, table: "p.")
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT time, value FROM (
+                  SELECT u.time AS time, u.id AS id, m.slot AS slot, m.value AS value, 0 AS source
+                  FROM units u JOIN measurements m ON m.unit_id = u.id WHERE \(conditions.sql) AND m.name = ?
+                  UNION ALL
+                  SELECT p.time, p.id, 0, p.value, 1 FROM process_values p WHERE \(values.sql) AND p.name = ?)
+                ORDER BY \(arrivalOrder ? "source, id" : "time, source, id"), slot
+                """, arguments: conditions.arguments + [measurement] + values.arguments + [measurement])
+            while let row = try rows.next() {
+                try body(ChartEvent(time: row[0], value: row[1]))
+                events += 1
+            }
+        } else if let measurement = scope.measurement {
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT u.time, m.value FROM units u JOIN measurements m ON m.unit_id = u.id
                 WHERE \(conditions.sql) AND m.name = ?
@@ -88,9 +105,16 @@ public enum ChartEventQuery {
         return events
     }
 
-    /// Whether any unit has a measurement of this name.
+    /// Whether any unit has a measurement, or any station a process value, of this name.
     public static func measurementExists(_ db: Database, _ name: String) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM measurements WHERE name = ?)", arguments: [name]) ?? false
+        try Bool.fetchOne(db, sql: """
+            SELECT EXISTS (SELECT 1 FROM measurements WHERE name = ?) OR EXISTS (SELECT 1 FROM process_values WHERE name = ?)
+            """, arguments: [name, name]) ?? false
+    }
+
+    /// Every measurement and process value name, sorted.
+    public static func measurementNames(_ db: Database) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT name FROM measurements UNION SELECT name FROM process_values ORDER BY name")
     }
 
     /// The highest stored unit id (the live engine skips committed batches its warm start already read).

@@ -17,6 +17,9 @@ public enum StoreSchema {
             try createAcquisition(db)
             try createSPCAndAlerts(db)
         }
+        migrator.registerMigration("v2-process-values") { db in
+            try createProcessValues(db)
+        }
         return migrator
     }
 
@@ -137,6 +140,26 @@ public enum StoreSchema {
               detail TEXT);
             CREATE INDEX device_events_device_time ON device_events(device_id, time);
             CREATE INDEX device_events_time ON device_events(time);
+            """)
+    }
+
+    /// Process values (time series of a station, not tied to a unit), and the raw registers of the record at
+    /// each device's cursor (a FIFO head shown again is recognised by its content, not by its time).
+    private static func createProcessValues(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE device_cursors ADD COLUMN content BLOB;
+            CREATE TABLE process_values (
+              id INTEGER PRIMARY KEY,
+              device_id INTEGER NOT NULL REFERENCES devices(id),
+              station_id INTEGER NOT NULL REFERENCES stations(id),
+              name TEXT NOT NULL,
+              time INTEGER NOT NULL,
+              value REAL NOT NULL,
+              unit TEXT,
+              lsl REAL,
+              usl REAL);
+            CREATE UNIQUE INDEX process_values_key ON process_values(station_id, name, time, device_id);
+            CREATE INDEX process_values_time ON process_values(time);
             """)
     }
 

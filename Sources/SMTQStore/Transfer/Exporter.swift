@@ -2,11 +2,13 @@ import Foundation
 import GRDB
 import SMTQCore
 
-/// `smtq export`: units, defects or measurements as JSON Lines (the interchange schema) or CSV, streamed
+/// `smtq export`: units, defects, measurements or process values as JSON Lines (the interchange schema) or CSV, streamed
 /// in time order from a read-only database in constant memory.
 public struct Exporter {
     public enum Table: String, Sendable, CaseIterable {
         case units, defects, measurements
+        /// Sampled process values, as interchange `process_value` lines or CSV rows.
+        case processValues = "process-values"
     }
 
     public enum Format: String, Sendable, CaseIterable {
@@ -30,6 +32,7 @@ public struct Exporter {
     /// Writes the export to `output`; returns the number of rows (units, defects or measurements) written.
     @discardableResult
     public func write(_ table: Table, as format: Format, to output: OutputBuffer) throws -> Int {
+        if table == .processValues { return try writeProcessValues(as: format, to: output) }
         if format == .csv {
             let extra = table == .defects ? Self.defectColumns : table == .measurements ? Self.measurementColumns : []
             output.append(CSVText.row(Self.unitColumns + extra))
@@ -49,6 +52,8 @@ public struct Exporter {
                     emit(record, fields, Self.defectColumns, format, output)
                     rows += 1
                 }
+            case (.processValues, _):
+                break
             case (.measurements, _):
                 for measurement in record.measurements ?? [] {
                     let fields = [measurement.name, InterchangeJSON.number(measurement.value), measurement.unit,

@@ -1,7 +1,8 @@
 import Foundation
 import SMTQCore
 
-/// `smtq import`: interchange-schema JSON Lines into the store, through the writer.
+/// `smtq import`: interchange-schema JSON Lines into the store, through the writer: units, and process
+/// values (lines with `"type":"process_value"`).
 ///
 /// By default the whole file is checked first and nothing is stored when any line is bad; with
 /// `skipBad` the good lines are stored and the bad ones reported. Importing a file twice stores it once.
@@ -46,11 +47,12 @@ public struct JSONLImporter {
         }
         var report = Report()
         var batch: [IncomingUnit] = []
+        var values: [ProcessValueRecord] = []
         let now = Date()
         var failure: String?
-        func flush() {
-            guard !batch.isEmpty, failure == nil else { return }
-            switch writer.submitAndWait(.units(batch, cursor: nil)) {
+        func submit(_ write: StoreWrite) {
+            guard failure == nil else { return }
+            switch writer.submitAndWait(write) {
             case let .durable(stored, duplicates):
                 report.stored += stored
                 report.duplicates += duplicates
@@ -58,18 +60,26 @@ public struct JSONLImporter {
             case let .refused(reason):
                 failure = reason
             }
-            batch.removeAll(keepingCapacity: true)
         }
-        try forEachRecord { record, _ in
-            batch.append(IncomingUnit(record: record, hostTime: now))
-            if batch.count >= batchSize { flush() }
+        func flush() {
+            if !batch.isEmpty { submit(.units(batch, cursor: nil)) }
+            if !values.isEmpty { submit(.processValues(values)) }
+            batch.removeAll(keepingCapacity: true)
+            values.removeAll(keepingCapacity: true)
+        }
+        try forEachRecord { line, _ in
+            switch line {
+            case let .unit(record): batch.append(IncomingUnit(record: record, hostTime: now))
+            case let .processValue(value): values.append(value)
+            }
+            if batch.count + values.count >= batchSize { flush() }
         } onProblem: { report.problems.append($0) } onLine: { report.lines += 1 }
         flush()
         if let failure { throw ImportError(message: "\(displayName): stopped after \(report.stored) records: \(failure)") }
         return report
     }
 
-    private func forEachRecord(_ body: (UnitRecord, Int) throws -> Void, onProblem: (Problem) -> Void,
+    private func forEachRecord(_ body: (InterchangeLine, Int) throws -> Void, onProblem: (Problem) -> Void,
                                onLine: () -> Void) throws {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw ImportError(message: "\(displayName): cannot open the file (\(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"))")
@@ -81,7 +91,7 @@ public struct JSONLImporter {
             if line.allSatisfy({ $0 == 32 || $0 == 9 }) { continue }
             onLine()
             do {
-                try body(try decoder.decode(UnitRecord.self, from: line), reader.lineNumber)
+                try body(try InterchangeLine.decode(line, with: decoder), reader.lineNumber)
             } catch let error as DecodingError {
                 onProblem(Problem(file: displayName, line: reader.lineNumber, message: Self.describe(error)))
             }
@@ -128,4 +138,41 @@ public struct JSONLImporter {
 public struct ImportError: Error, CustomStringConvertible {
     public var message: String
     public var description: String { message }
+}
+
+/// One line of the interchange file: a unit, or a process value (`"type":"process_value"`).
+enum InterchangeLine {
+    case unit(UnitRecord)
+    case processValue(ProcessValueRecord)
+
+    private struct Kind: Decodable {
+        var type: String?
+    }
+
+    private static let typeKey = Data("\"type\"".utf8)
+
+    /// Decodes a line; only a line that mentions `"type"` is looked at twice.
+    static func decode(_ line: Data, with decoder: JSONDecoder) throws -> InterchangeLine {
+        if line.range(of: typeKey) != nil {
+            switch try decoder.decode(Kind.self, from: line).type {
+            case ProcessValueRecord.interchangeType?:
+                return .processValue(try decoder.decode(ProcessValueRecord.self, from: line))
+            case "unit"?, nil:
+                break
+            case let other?:
+                throw DecodingError.dataCorrupted(DecodingError.Context(
+                    codingPath: [AnyKey("type")],
+                    debugDescription: "'\(other)' is not a record type (unit or \(ProcessValueRecord.interchangeType))"))
+            }
+        }
+        return .unit(try decoder.decode(UnitRecord.self, from: line))
+    }
+
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
 }

@@ -23,10 +23,37 @@ public struct IncomingUnit: Sendable {
 public struct DeviceCursorUpdate: Sendable, Equatable {
     public var device: DeviceIdentity
     public var seq: Int
+    /// The raw registers of the record stored at `seq`: a FIFO head shown again with the same SEQ and the
+    /// same registers (its ACK was lost) is the same record; the same SEQ with other registers is a new one.
+    public var content: [UInt16]?
 
-    public init(device: DeviceIdentity, seq: Int) {
+    public init(device: DeviceIdentity, seq: Int, content: [UInt16]? = nil) {
         self.device = device
         self.seq = seq
+        self.content = content
+    }
+}
+
+/// A device's stored cursor: the last SEQ and the registers of the record stored at it.
+public struct StoredCursor: Sendable, Equatable {
+    public var seq: Int
+    public var content: [UInt16]?
+
+    public init(seq: Int, content: [UInt16]?) {
+        self.seq = seq
+        self.content = content
+    }
+
+    /// Registers as stored: each value as two bytes, high byte first.
+    static func blob(_ words: [UInt16]) -> Data {
+        var data = Data(capacity: words.count * 2)
+        for word in words { data.append(contentsOf: [UInt8(word >> 8), UInt8(word & 0xFF)]) }
+        return data
+    }
+
+    static func words(_ blob: Data) -> [UInt16] {
+        let bytes = [UInt8](blob)
+        return stride(from: 0, to: bytes.count - 1, by: 2).map { UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]) }
     }
 }
 
@@ -55,6 +82,9 @@ public struct CounterSample: Sendable, Equatable {
 public struct DeviceEvent: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
         case connect, disconnect, error, gap, reset
+        /// A FIFO head shown again after it was stored (its ACK was lost or smtq stopped before it): only
+        /// acknowledged again.
+        case duplicate
     }
 
     public var device: DeviceIdentity
@@ -78,6 +108,8 @@ public enum StoreWrite: Sendable {
     /// Units, and optionally the device cursor they advance (for FIFO devices: the ACK follows durability).
     case units([IncomingUnit], cursor: DeviceCursorUpdate?)
     case counterSamples([CounterSample])
+    /// Sampled process values (unit-less time series of a station).
+    case processValues([ProcessValueRecord])
     case deviceEvent(DeviceEvent)
 
     /// How many records it holds, for batching and the memory bound.
@@ -85,6 +117,7 @@ public enum StoreWrite: Sendable {
         switch self {
         case let .units(units, _): return max(1, units.count)
         case let .counterSamples(samples): return max(1, samples.count)
+        case let .processValues(values): return max(1, values.count)
         case .deviceEvent: return 1
         }
     }
@@ -115,8 +148,12 @@ public struct StoredUnit: Sendable {
 /// Everything one transaction stored.
 public struct CommittedBatch: Sendable {
     public var units: [StoredUnit]
+    public var processValues: [ProcessValueRecord]
 
-    public init(units: [StoredUnit]) {
+    public init(units: [StoredUnit], processValues: [ProcessValueRecord] = []) {
         self.units = units
+        self.processValues = processValues
     }
+
+    public var isEmpty: Bool { units.isEmpty && processValues.isEmpty }
 }

@@ -6,8 +6,13 @@ import SMTQConfig
 import SMTQCore
 
 /// The one writer of the database: a dedicated thread that groups incoming writes into transactions
-/// (at most `batchMaxRecords` records, or what arrived within `batchMaxDelay`), tells each caller when its
-/// write is durable, and hands every committed batch to its subscribers.
+/// (at most `batchMaxRecords` records), tells each caller when its write is durable, and hands every
+/// committed batch to its subscribers.
+///
+/// Group commit: when every queued write has a caller waiting for it (a FIFO poller that ACKs only after
+/// durability, an import batch), nothing more can arrive from those callers, so the writer commits at once;
+/// whatever arrives during that commit forms the next transaction. Only writes nobody waits for (device
+/// events, bulk producers) wait up to `batchMaxDelay` to gather company.
 ///
 /// When the disk refuses writes (full, read-only, I/O errors), nothing is reported durable: the writes wait
 /// in memory, up to `memoryBufferRecords` records (beyond that new writes are refused, so FIFO devices keep
@@ -20,6 +25,8 @@ public final class StoreWriter: @unchecked Sendable {
     private struct Pending {
         var write: StoreWrite
         var completion: Completion
+        /// A caller blocks until this write is durable.
+        var awaited: Bool
     }
 
     public let path: String
@@ -32,6 +39,8 @@ public final class StoreWriter: @unchecked Sendable {
     // Guarded by `condition`.
     private let condition = NSCondition()
     private var pending = Deque<Pending>()
+    /// Queued writes nobody waits for (only these are worth delaying a commit for).
+    private var unawaited = 0
     /// Records queued or being written, not yet durable: what the memory bound counts.
     private var heldRecords = 0
     private var firstPendingAt: ContinuousClock.Instant?
@@ -64,7 +73,9 @@ public final class StoreWriter: @unchecked Sendable {
     }
 
     /// Queues a write; `completion` is called once, from the writer thread, when it is durable or refused.
-    public func submit(_ write: StoreWrite, completion: @escaping Completion) {
+    /// `awaited`: the caller waits for the completion before it submits anything else (group commit
+    /// commits such writes without delay).
+    public func submit(_ write: StoreWrite, awaited: Bool = false, completion: @escaping Completion) {
         condition.lock()
         let count = write.recordCount
         if stopping {
@@ -78,7 +89,8 @@ public final class StoreWriter: @unchecked Sendable {
             return
         }
         if pending.isEmpty { firstPendingAt = .now }
-        pending.append(Pending(write: write, completion: completion))
+        pending.append(Pending(write: write, completion: completion, awaited: awaited))
+        if !awaited { unawaited += 1 }
         heldRecords += count
         condition.signal()
         condition.unlock()
@@ -88,7 +100,7 @@ public final class StoreWriter: @unchecked Sendable {
     public func submitAndWait(_ write: StoreWrite) -> WriteOutcome {
         let done = DispatchSemaphore(value: 0)
         let outcome = Locked<WriteOutcome>(.refused("no answer"))
-        submit(write) { result in
+        submit(write, awaited: true) { result in
             outcome.set(result)
             done.signal()
         }
@@ -122,6 +134,7 @@ public final class StoreWriter: @unchecked Sendable {
         while !stopped, condition.wait(until: deadline) {}
         let left = Array(pending)
         pending.removeAll()
+        unawaited = 0
         heldRecords = 0
         condition.unlock()
         for item in left { item.completion(.refused("the store shut down before the write was durable")) }
@@ -138,11 +151,15 @@ public final class StoreWriter: @unchecked Sendable {
         try queue.write(work)
     }
 
-    /// The last SEQ stored from a device (FIFO and mailbox), or nil when none was.
-    public func storedCursor(device: String) throws -> Int? {
+    /// The last SEQ stored from a device (FIFO and mailbox) with the registers of its record, or nil when
+    /// none was.
+    public func storedCursor(device: String) throws -> StoredCursor? {
         try queue.read { db in
-            try Int.fetchOne(db, sql: "SELECT c.seq FROM device_cursors c JOIN devices d ON d.id = c.device_id WHERE d.name = ?",
-                             arguments: [device])
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT c.seq, c.content FROM device_cursors c JOIN devices d ON d.id = c.device_id WHERE d.name = ?
+                """, arguments: [device]) else { return nil }
+            let content: Data? = row[1]
+            return StoredCursor(seq: row[0], content: content.map(StoredCursor.words))
         }
     }
 
@@ -160,7 +177,7 @@ public final class StoreWriter: @unchecked Sendable {
             }
             if !pending.isEmpty, !stopping, !failing {
                 let deadline = (firstPendingAt ?? .now) + options.batchMaxDelay
-                while heldRecords < options.batchMaxRecords, !stopping, ContinuousClock.now < deadline {
+                while heldRecords < options.batchMaxRecords, unawaited > 0, !stopping, ContinuousClock.now < deadline {
                     _ = condition.wait(until: Date().addingTimeInterval((deadline - ContinuousClock.now).totalSeconds))
                 }
             }
@@ -168,6 +185,7 @@ public final class StoreWriter: @unchecked Sendable {
             var count = 0
             while let next = pending.first, batch.isEmpty || count + next.write.recordCount <= options.batchMaxRecords {
                 batch.append(pending.removeFirst())
+                if !next.awaited { unawaited -= 1 }
                 count += next.write.recordCount
             }
             let jobs = maintenance
@@ -198,7 +216,7 @@ public final class StoreWriter: @unchecked Sendable {
         do {
             try queue.inTransaction(.immediate) { db in
                 outcomes = []
-                committed.units = []
+                committed = CommittedBatch(units: [])
                 for item in batch {
                     outcomes.append(try self.apply(item.write, db, into: &committed))
                 }
@@ -224,7 +242,7 @@ public final class StoreWriter: @unchecked Sendable {
         heldRecords -= count
         condition.unlock()
         // Subscribers first: once a caller hears "durable", the batch has been handed onward.
-        if !committed.units.isEmpty {
+        if !committed.isEmpty {
             for handler in handlers { handler(committed) }
         }
         for (item, outcome) in zip(batch, outcomes) { item.completion(outcome) }
@@ -239,9 +257,11 @@ public final class StoreWriter: @unchecked Sendable {
             if let cursor {
                 let device = try identities.deviceID(cursor.device, db)
                 try db.cachedStatement(sql: """
-                    INSERT INTO device_cursors (device_id, seq, updated_at) VALUES (?, ?, ?)
-                    ON CONFLICT (device_id) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at
-                    """).execute(arguments: [device.id, cursor.seq, Date().storeMicroseconds])
+                    INSERT INTO device_cursors (device_id, seq, updated_at, content) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (device_id) DO UPDATE
+                    SET seq = excluded.seq, updated_at = excluded.updated_at, content = excluded.content
+                    """).execute(arguments: [device.id, cursor.seq, Date().storeMicroseconds,
+                                             cursor.content.map(StoredCursor.blob)])
             }
             committed.units.append(contentsOf: inserter.stored)
             return .durable(stored: inserter.stored.count, duplicates: inserter.duplicates)
@@ -254,6 +274,21 @@ public final class StoreWriter: @unchecked Sendable {
                                              sample.delta, sample.event])
             }
             return .durable(stored: samples.count, duplicates: 0)
+        case let .processValues(values):
+            var stored = 0
+            for value in values {
+                let device = try identities.deviceID(value.identity, db)
+                try db.cachedStatement(sql: """
+                    INSERT INTO process_values (device_id, station_id, name, time, value, unit, lsl, usl)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                    """).execute(arguments: [device.id, device.stationID, value.name, value.time.storeMicroseconds,
+                                             value.value, value.unit, value.lsl, value.usl])
+                if db.changesCount > 0 {
+                    stored += 1
+                    committed.processValues.append(value)
+                }
+            }
+            return .durable(stored: stored, duplicates: values.count - stored)
         case let .deviceEvent(event):
             let device = try identities.deviceID(event.device, db)
             try db.cachedStatement(sql: """
@@ -269,6 +304,7 @@ public final class StoreWriter: @unchecked Sendable {
         condition.lock()
         if pending.isEmpty { firstPendingAt = .now }
         pending.prepend(contentsOf: batch)
+        unawaited += batch.filter { !$0.awaited }.count
         condition.unlock()
     }
 

@@ -4,6 +4,7 @@ import Logging
 import SMTQAcquisition
 import SMTQConfig
 import SMTQEngine
+import SMTQReports
 import SMTQStore
 
 /// `smtq collect`: run acquisition in the foreground into the database, with the daemon's code.
@@ -57,11 +58,20 @@ struct CollectCommand: ParsableCommand {
         collector.stop()
         writer.shutdown()
         engine.stop()
-        print("device       connected  records  duplicates  lost  torn  bad  timeouts  exceptions  crc  reconnects  last error")
-        for status in collector.statuses {
-            print(String(format: "%-12@ %-9@ %8d %11d %5d %5d %4d %9d %11d %4d %11d  %@", status.device, status.connected ? "yes" : "no",
-                         status.recordsRead, status.duplicates, status.lostRecords, status.tornReads, status.badRecords,
-                         status.timeouts, status.exceptions, status.crcErrors, status.reconnects, status.lastError ?? "-"))
+        print(Self.statusTable(collector.statuses), terminator: "")
+    }
+
+    /// The final per-device table: `records` counts stored unit records (undecodable ones only under `bad`),
+    /// `samples` counter readings and process values, `connected` the state when collection stopped.
+    static func statusTable(_ statuses: [DeviceStatus]) -> String {
+        let header = ["device", "connected", "records", "duplicates", "lost", "torn", "bad", "samples", "timeouts",
+                      "exceptions", "crc", "reconnects", "last error"]
+        let rows = statuses.map { status -> [String] in
+            [status.device, status.connected ? "yes" : "no", String(status.recordsRead), String(status.duplicates),
+             String(status.lostRecords), String(status.tornReads), String(status.badRecords),
+             String(status.counterSamples + status.processValues), String(status.timeouts), String(status.exceptions),
+             String(status.crcErrors), String(status.reconnects), status.lastError ?? "-"]
         }
+        return TextTable.render(header: header, rows: rows)
     }
 }

@@ -20,7 +20,7 @@ struct SimulateCommand: ParsableCommand {
     )
 
     @Option(help: "aoi or tester.") var kind: DeviceKind = .aoi
-    @Option(help: "fifo, mailbox or counters.") var mode: AcquisitionMode = .fifo
+    @Option(help: "fifo, mailbox or counters (default: the profile's mode; fifo for the reference profiles).") var mode: AcquisitionMode?
     @Option(help: "Serve Modbus TCP on HOST:PORT.") var listen: String?
     @Option(help: "Serve Modbus RTU on this serial device (e.g. one end of a socat pty pair).") var serial: String?
     @Option(help: "RTU baud rate.") var baud = 19_200
@@ -64,6 +64,7 @@ struct SimulateCommand: ParsableCommand {
 
     func run() throws {
         let profile = try resolveProfile()
+        let mode = self.mode ?? (profileFile == nil ? .fifo : profile.mode)
         var options = SimulatorOptions(profile: profile)
         options.kind = kind
         options.mode = mode
