@@ -16,8 +16,14 @@ struct ConfigNode {
 
     /// Reports a problem at this node.
     func error(_ message: String, expected: String? = nil) {
-        sink.report(ConfigDiagnostic(file: file, line: line, path: path.description, message: message,
-                                     expected: expected))
+        report(ConfigDiagnostic(file: file, line: line, path: path.description, message: message, expected: expected),
+               at: node.mark)
+    }
+
+    /// Reports a problem found at `mark` (this node or one of its keys). A node that YAML aliases reach more
+    /// than once (under several key paths) has its problems reported once, under the first path that reached it.
+    func report(_ diagnostic: ConfigDiagnostic, at mark: Mark?) {
+        sink.report(diagnostic, source: mark.map { DiagnosticSink.Source(line: $0.line, column: $0.column) })
     }
 
     func child(_ node: Node, key: String, keyLine: Int? = nil) -> ConfigNode {
