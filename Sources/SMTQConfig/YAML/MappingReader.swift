@@ -58,6 +58,12 @@ final class MappingReader {
             expected: expected), at: mark ?? owner.node.mark)
     }
 
+    /// Whether `key` is written in quotes (`"0"`): text, even when it looks like a number.
+    func isQuoted(key: String) -> Bool {
+        guard case let .scalar(scalar)? = pairs.first(where: { $0.key == key })?.keyNode else { return false }
+        return ConfigNode.isQuoted(scalar)
+    }
+
     /// Reports every key that was not asked for.
     func finish() {
         for pair in pairs where !known.contains(pair.key) {
