@@ -148,8 +148,8 @@ let package = Package(
         ),
         .testTarget(name: "SMTQStatisticsTests", dependencies: ["SMTQStatistics", "SMTQCore", "SMTQTestSupport"]),
         .testTarget(name: "SMTQConfigTests", dependencies: ["SMTQConfig", "SMTQCore", "SMTQTestSupport"], exclude: ["Fixtures"]),
-        // Runs the built `smtq` and `smtqd` binaries as a user would.
-        .testTarget(name: "SMTQCLITests", dependencies: ["SMTQTestSupport"]),
+        // Runs the built `smtq` and `smtqd` binaries as a user would (the store only writes test databases).
+        .testTarget(name: "SMTQCLITests", dependencies: ["SMTQTestSupport", "SMTQStore", "SMTQCore", "SMTQConfig"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -14,7 +14,7 @@ struct SMTQCommand: ParsableCommand {
         version: SMTQVersion.current,
         subcommands: [
             CheckConfigCommand.self, CollectCommand.self, ChartCommand.self, SimulateCommand.self, ImportCommand.self, ExportCommand.self,
-            ReportCommand.self, TraceCommand.self, DatabaseCommand.self, SPCCommand.self, VersionCommand.self,
+            ReportCommand.self, TraceCommand.self, EventsCommand.self, DatabaseCommand.self, SPCCommand.self, VersionCommand.self,
         ]
     )
 }

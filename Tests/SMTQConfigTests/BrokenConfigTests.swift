@@ -3,7 +3,8 @@ import SMTQConfig
 import Testing
 
 /// Each file in Fixtures/broken is a configuration with known problems. Its `# expect: LINE PATH: TEXT` header
-/// lines name every diagnostic it must produce (PATH `-` for the document itself); all must be reported.
+/// lines name every diagnostic it must produce (PATH `-` for the document itself); all must be reported. A file
+/// with an `# expect-only` line must produce those diagnostics and no others (each exactly once).
 struct BrokenConfigTests {
     struct Expectation: CustomStringConvertible {
         var line: Int
@@ -51,6 +52,10 @@ struct BrokenConfigTests {
                         && diagnostic.description.contains(expectation.text)
                 }
                 #expect(found, "\(name): expected \(expectation); got:\n\(error.description)")
+            }
+            if try String(contentsOf: file, encoding: .utf8).split(separator: "\n").contains("# expect-only") {
+                #expect(error.diagnostics.count == expectations.count,
+                        "\(name): expected only \(expectations); got:\n\(error.description)")
             }
             for diagnostic in error.diagnostics {
                 #expect(diagnostic.file == file.path, "diagnostic names another file: \(diagnostic)")

@@ -47,9 +47,32 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible {
 
 /// Collects diagnostics while a configuration is read, so that every problem is reported, not only the first.
 final class DiagnosticSink {
-    private(set) var diagnostics: [ConfigDiagnostic] = []
+    /// Where in its file a problem was found: the start of the node or key it is about. Two nodes never
+    /// start at the same place, so one source reached under two key paths is one node used through an alias.
+    struct Source: Hashable {
+        var line: Int
+        var column: Int
+    }
 
-    func report(_ diagnostic: ConfigDiagnostic) {
+    private struct SourcedProblem: Hashable {
+        var file: String
+        var source: Source
+        var message: String
+        var expected: String?
+    }
+
+    private(set) var diagnostics: [ConfigDiagnostic] = []
+    private var sourcedProblems: Set<SourcedProblem> = []
+
+    /// Adds a diagnostic once. With a `source`, a diagnostic whose problem (message and expectation) was
+    /// already reported from the same place is dropped whatever its key path: a node defined once with an
+    /// `&anchor` and used through `*aliases` has each problem once, not once per use.
+    func report(_ diagnostic: ConfigDiagnostic, source: Source? = nil) {
+        if let source {
+            let problem = SourcedProblem(file: diagnostic.file, source: source, message: diagnostic.message,
+                                         expected: diagnostic.expected)
+            guard sourcedProblems.insert(problem).inserted else { return }
+        }
         guard !diagnostics.contains(diagnostic) else { return }
         diagnostics.append(diagnostic)
     }

@@ -92,8 +92,12 @@ extension ConfigParser {
         guard let map = node.mapping() else { return nil }
         var result: [Int: String] = [:]
         for (key, _, valueNode) in map.entries() {
-            let raw = key.lowercased().hasPrefix("0x") ? Int(key.dropFirst(2), radix: 16) : Int(key)
-            guard let raw else {
+            if map.isQuoted(key: key) {
+                map.errorAtKey(key, "enum key \"\(key)\" is quoted text",
+                               expected: "unquoted whole numbers as keys, e.g. 0: pass; quoted numbers are text")
+                continue
+            }
+            guard let raw = ConfigNode.wholeNumber(key) else {
                 valueNode.error("enum key '\(key)' is not a whole number", expected: "raw register values as keys, e.g. 0: pass")
                 continue
             }

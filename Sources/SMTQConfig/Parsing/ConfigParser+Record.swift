@@ -114,7 +114,7 @@ extension ConfigParser {
         if let first, let stride, let maxSlots {
             layout.add(name, first..<(first + stride * maxSlots), at: map.optional("first") ?? node)
         }
-        var slot = RegisterLayout(blockName: "one \(name) slot", bounds: stride.map { 0..<$0 })
+        var slot = RegisterLayout(blockName: "one \(name) slot", bounds: stride.map { 0..<$0 }, limit: .stride)
         var fields: [String: FieldSpec] = [:]
         if let fieldsNode = map.required("fields", expected: "the fields of one slot"), let fieldsMap = fieldsNode.mapping() {
             for (fieldName, _, fieldNode) in fieldsMap.entries() {

@@ -16,8 +16,14 @@ struct ConfigNode {
 
     /// Reports a problem at this node.
     func error(_ message: String, expected: String? = nil) {
-        sink.report(ConfigDiagnostic(file: file, line: line, path: path.description, message: message,
-                                     expected: expected))
+        report(ConfigDiagnostic(file: file, line: line, path: path.description, message: message, expected: expected),
+               at: node.mark)
+    }
+
+    /// Reports a problem found at `mark` (this node or one of its keys). A node that YAML aliases reach more
+    /// than once (under several key paths) has its problems reported once, under the first path that reached it.
+    func report(_ diagnostic: ConfigDiagnostic, at mark: Mark?) {
+        sink.report(diagnostic, source: mark.map { DiagnosticSink.Source(line: $0.line, column: $0.column) })
     }
 
     func child(_ node: Node, key: String, keyLine: Int? = nil) -> ConfigNode {
@@ -41,7 +47,7 @@ struct ConfigNode {
         case .alias: return "an alias"
         case let .scalar(scalar):
             if isNull { return "no value" }
-            if scalar.style == .singleQuoted || scalar.style == .doubleQuoted { return "quoted text \"\(scalar.string)\"" }
+            if Self.isQuoted(scalar) { return "quoted text \"\(scalar.string)\"" }
             return "'\(scalar.string)'"
         }
     }
@@ -54,7 +60,8 @@ struct ConfigNode {
         return scalar
     }
 
-    private func isQuoted(_ scalar: Node.Scalar) -> Bool {
+    /// Whether a scalar is written in quotes: text, even when it looks like a number.
+    static func isQuoted(_ scalar: Node.Scalar) -> Bool {
         scalar.style == .singleQuoted || scalar.style == .doubleQuoted
     }
 
@@ -78,18 +85,11 @@ struct ConfigNode {
     func int(_ range: ClosedRange<Int>? = nil, expected: String? = nil) -> Int? {
         let wanted = expected ?? range.map { "a whole number from \($0.lowerBound) to \($0.upperBound)" } ?? "a whole number"
         guard let scalar = scalarText(expecting: wanted) else { return nil }
-        guard !isQuoted(scalar) else {
+        guard !Self.isQuoted(scalar) else {
             error("expected a whole number, found quoted text \"\(scalar.string)\"", expected: "remove the quotes")
             return nil
         }
-        let text = scalar.string.replacingOccurrences(of: "_", with: "")
-        let value: Int?
-        if text.lowercased().hasPrefix("0x") {
-            value = Int(text.dropFirst(2), radix: 16)
-        } else {
-            value = Int(text)
-        }
-        guard let value else {
+        guard let value = Self.wholeNumber(scalar.string) else {
             error("expected a whole number, found '\(scalar.string)'", expected: wanted)
             return nil
         }
@@ -100,10 +100,16 @@ struct ConfigNode {
         return value
     }
 
+    /// A whole number as written in a configuration: decimal or `0x` hexadecimal, `_` allowed as a separator.
+    static func wholeNumber(_ text: String) -> Int? {
+        let digits = text.replacingOccurrences(of: "_", with: "")
+        return digits.lowercased().hasPrefix("0x") ? Int(digits.dropFirst(2), radix: 16) : Int(digits)
+    }
+
     /// A finite number.
     func double(expected: String = "a number") -> Double? {
         guard let scalar = scalarText(expecting: expected) else { return nil }
-        guard !isQuoted(scalar) else {
+        guard !Self.isQuoted(scalar) else {
             error("expected a number, found quoted text \"\(scalar.string)\"", expected: "remove the quotes")
             return nil
         }

@@ -33,9 +33,9 @@ final class MappingReader {
         if let pair = pairs.first(where: { $0.key == key }) {
             owner.child(pair.value, key: key).error("has no value", expected: expected)
         } else {
-            owner.sink.report(ConfigDiagnostic(
+            owner.report(ConfigDiagnostic(
                 file: owner.file, line: owner.keyLine ?? owner.line, path: owner.path.appending(key).description,
-                message: "required key is missing", expected: expected))
+                message: "required key is missing", expected: expected), at: owner.node.mark)
         }
         return nil
     }
@@ -52,10 +52,16 @@ final class MappingReader {
 
     /// Reports a problem at a key's own line.
     func errorAtKey(_ key: String, _ message: String, expected: String? = nil) {
-        let line = pairs.first { $0.key == key }?.keyNode.mark?.line ?? owner.line
-        owner.sink.report(ConfigDiagnostic(
-            file: owner.file, line: line, path: owner.path.appending(key).description, message: message,
-            expected: expected))
+        let mark = pairs.first { $0.key == key }?.keyNode.mark
+        owner.report(ConfigDiagnostic(
+            file: owner.file, line: mark?.line ?? owner.line, path: owner.path.appending(key).description, message: message,
+            expected: expected), at: mark ?? owner.node.mark)
+    }
+
+    /// Whether `key` is written in quotes (`"0"`): text, even when it looks like a number.
+    func isQuoted(key: String) -> Bool {
+        guard case let .scalar(scalar)? = pairs.first(where: { $0.key == key })?.keyNode else { return false }
+        return ConfigNode.isQuoted(scalar)
     }
 
     /// Reports every key that was not asked for.
@@ -63,9 +69,10 @@ final class MappingReader {
         for pair in pairs where !known.contains(pair.key) {
             let hint = Suggestion.closest(to: pair.key, in: known).map { "did you mean '\($0)'?" }
                 ?? "known keys here: " + known.joined(separator: ", ")
-            owner.sink.report(ConfigDiagnostic(
+            owner.report(ConfigDiagnostic(
                 file: owner.file, line: pair.keyNode.mark?.line ?? owner.line,
-                path: owner.path.appending(pair.key).description, message: "unknown key", expected: hint))
+                path: owner.path.appending(pair.key).description, message: "unknown key", expected: hint),
+                at: pair.keyNode.mark ?? owner.node.mark)
         }
     }
 

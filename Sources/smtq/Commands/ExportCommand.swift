@@ -3,29 +3,30 @@ import Foundation
 import SMTQCore
 import SMTQStore
 
-/// `smtq export units|defects|measurements`: stored records out, streamed.
+/// `smtq export units|defects|measurements|events`: stored records out, streamed.
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Export units, defects or measurements as JSON Lines or CSV, in time order.",
+        abstract: "Export units, defects, measurements or device events as JSON Lines or CSV, in time order.",
         discussion: """
             'units' as jsonl is exactly the record interchange schema, so 'smtq import' reads it back \
             unchanged. 'defects' and 'measurements' write one row per defect or measurement with its unit's \
-            line, station, device, program, serial, position, result, time and cycle_ms. Output streams to \
-            standard output in constant memory; the database is opened read-only.
+            line, station, device, program, serial, position, result, time and cycle_ms. 'events' writes the \
+            device events (as 'smtq events' lists them): time, device, line, station, kind, count, detail. \
+            Output streams to standard output in constant memory; the database is opened read-only.
             """
     )
 
-    @Argument(help: "What to export: units, defects or measurements.")
-    var table: Exporter.Table
+    @Argument(help: "What to export.")
+    var subject: Subject
 
     @Option(help: "jsonl or csv.")
     var format: Exporter.Format = .jsonl
 
-    @Option(help: "Only units at or after this RFC 3339 time.")
+    @Option(help: "Only records (or events) at or after this RFC 3339 time.")
     var since: String?
 
-    @Option(help: "Only units before this RFC 3339 time.")
+    @Option(help: "Only records (or events) before this RFC 3339 time.")
     var until: String?
 
     @OptionGroup var database: DatabaseOptions
@@ -41,9 +42,14 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         do {
             let queue = try StoreDatabase.openReadOnly(path: database.path())
-            let exporter = Exporter(queue: queue, since: since.flatMap(RFC3339.date(from:)),
-                                    until: until.flatMap(RFC3339.date(from:)))
-            try exporter.write(table, as: format, to: OutputBuffer())
+            let (from, to) = (since.flatMap(RFC3339.date(from:)), until.flatMap(RFC3339.date(from:)))
+            switch subject {
+            case let .records(table):
+                try Exporter(queue: queue, since: from, until: to).write(table, as: format, to: OutputBuffer())
+            case .events:
+                let filter = EventExporter.Filter(since: from?.storeMicroseconds, until: to?.storeMicroseconds)
+                try EventExporter(queue: queue, filter: filter).write(as: format, to: OutputBuffer())
+            }
         } catch let error as StoreError {
             Console.error("smtq: \(error)")
             throw ExitCode.failure
@@ -51,5 +57,24 @@ struct ExportCommand: ParsableCommand {
     }
 }
 
-extension Exporter.Table: ExpressibleByArgument {}
 extension Exporter.Format: ExpressibleByArgument {}
+
+extension ExportCommand {
+    /// What `smtq export` writes: one of the exporter's record tables, or the device events.
+    enum Subject: ExpressibleByArgument {
+        case records(Exporter.Table)
+        case events
+
+        init?(argument: String) {
+            if let table = Exporter.Table(rawValue: argument) {
+                self = .records(table)
+            } else if argument == "events" {
+                self = .events
+            } else {
+                return nil
+            }
+        }
+
+        static var allValueStrings: [String] { Exporter.Table.allCases.map(\.rawValue) + ["events"] }
+    }
+}

@@ -61,12 +61,13 @@ struct ReportOptions: ParsableArguments {
         try Self.read(configuration, work)
     }
 
-    static func read<T>(_ configuration: SMTQConfig.Configuration, _ work: (GRDB.Database) throws -> T) throws -> T {
+    static func read<T>(_ configuration: SMTQConfig.Configuration, command: String = "smtq report",
+                        _ work: (GRDB.Database) throws -> T) throws -> T {
         let path = configuration.storage.databasePath
         do {
             return try SPCCommands.withStore(path) { try StoreDatabase.openReadOnly(path: path).read(work) }
         } catch let error as UnknownFilterValue {
-            Console.error("smtq report: \(error)")
+            Console.error("\(command): \(error)")
             throw ExitCode(64)
         }
     }
