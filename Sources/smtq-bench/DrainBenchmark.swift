@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import SMTQAcquisition
 import SMTQConfig
 import SMTQStore
@@ -60,7 +61,7 @@ struct DrainBenchmark: ParsableCommand {
             ports.append(port)
         }
         let queued = Date().addingTimeInterval(60)
-        while (0..<devices).contains(where: { lines(folder + "/sim\($0).jsonl") < records }) {
+        while (0..<devices).contains(where: { lineCount(folder + "/sim\($0).jsonl") < records }) {
             guard Date() < queued else { throw ValidationError("the simulators did not queue their records within 60 s") }
             Thread.sleep(forTimeInterval: 0.05)
         }
@@ -74,7 +75,9 @@ struct DrainBenchmark: ParsableCommand {
             .joined(separator: "\n").write(toFile: folder + "/smtq.yaml", atomically: true, encoding: .utf8)
         let configuration = try ConfigLoader.load(path: folder + "/smtq.yaml")
         let writer = try StoreWriter(options: configuration.storage)
-        let collector = Collector(configuration: configuration, writer: writer)
+        var logger = Logger(label: "smtq.bench.drain")
+        logger.logLevel = .warning
+        let collector = Collector(configuration: configuration, writer: writer, logger: logger)
         let start = ContinuousClock.now
         var finished: [Int: Double] = [:]
         collector.start()
@@ -92,7 +95,7 @@ struct DrainBenchmark: ParsableCommand {
         return (seconds, Double(records) / (finished.values.max() ?? seconds))
     }
 
-    private func lines(_ path: String) -> Int {
+    private func lineCount(_ path: String) -> Int {
         guard let data = FileManager.default.contents(atPath: path) else { return 0 }
         return data.reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
     }

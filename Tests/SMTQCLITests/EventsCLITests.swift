@@ -121,7 +121,7 @@ struct EventsCLITests {
         }
         #expect(object["event_count"] as? Int == 8)
         #expect(object["lost_records"] as? Int == 6)
-        #expect(object["by_kind"] as? [String: Int] == ["connect": 2, "disconnect": 1, "error": 2, "gap": 2, "reset": 1])
+        #expect(object["by_kind"] as? [String: Int] == ["connect": 2, "disconnect": 1, "error": 2, "gap": 2, "reset": 1, "duplicate": 0])
     }
 
     @Test("--device, --kind, --since and --until narrow the list; a local date follows the configured zone")
@@ -149,7 +149,7 @@ struct EventsCLITests {
         #expect(object["kinds"] as? [String] == ["gap"])
         #expect(object["event_count"] as? Int == 2)
         #expect(object["lost_records"] as? Int == 6)
-        #expect(object["by_kind"] as? [String: Int] == ["connect": 0, "disconnect": 0, "error": 0, "gap": 2, "reset": 0])
+        #expect(object["by_kind"] as? [String: Int] == ["connect": 0, "disconnect": 0, "error": 0, "gap": 2, "reset": 0, "duplicate": 0])
         let table = try BinaryRunner.run("smtq", ["events", "--db", db, "--device", "ict1", "--format", "table"])
         #expect(table.standardOutput.hasSuffix("\n3 events: 1 connect, 1 error, 1 reset; 0 records lost in gaps\n"))
     }

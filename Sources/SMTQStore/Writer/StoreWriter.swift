@@ -9,10 +9,10 @@ import SMTQCore
 /// (at most `batchMaxRecords` records), tells each caller when its write is durable, and hands every
 /// committed batch to its subscribers.
 ///
-/// Group commit: when every queued write has a caller waiting for it (a FIFO poller that ACKs only after
-/// durability, an import batch), nothing more can arrive from those callers, so the writer commits at once;
-/// whatever arrives during that commit forms the next transaction. Only writes nobody waits for (device
-/// events, bulk producers) wait up to `batchMaxDelay` to gather company.
+/// Group commit: when a queued write has a caller blocked on it (a FIFO poller that ACKs only after
+/// durability, an import batch), waiting would only delay that caller, so the writer commits what is queued
+/// at once; whatever arrives during that commit forms the next transaction. Only queues of writes nobody
+/// waits for (device events, bulk producers) wait up to `batchMaxDelay` to gather company.
 ///
 /// When the disk refuses writes (full, read-only, I/O errors), nothing is reported durable: the writes wait
 /// in memory, up to `memoryBufferRecords` records (beyond that new writes are refused, so FIFO devices keep
@@ -39,8 +39,8 @@ public final class StoreWriter: @unchecked Sendable {
     // Guarded by `condition`.
     private let condition = NSCondition()
     private var pending = Deque<Pending>()
-    /// Queued writes nobody waits for (only these are worth delaying a commit for).
-    private var unawaited = 0
+    /// Queued writes a caller is blocked on (while there is one, nothing waits for company).
+    private var awaitedPending = 0
     /// Records queued or being written, not yet durable: what the memory bound counts.
     private var heldRecords = 0
     private var firstPendingAt: ContinuousClock.Instant?
@@ -73,8 +73,7 @@ public final class StoreWriter: @unchecked Sendable {
     }
 
     /// Queues a write; `completion` is called once, from the writer thread, when it is durable or refused.
-    /// `awaited`: the caller waits for the completion before it submits anything else (group commit
-    /// commits such writes without delay).
+    /// `awaited`: the caller is blocked until the completion (group commit commits without delay then).
     public func submit(_ write: StoreWrite, awaited: Bool = false, completion: @escaping Completion) {
         condition.lock()
         let count = write.recordCount
@@ -90,7 +89,7 @@ public final class StoreWriter: @unchecked Sendable {
         }
         if pending.isEmpty { firstPendingAt = .now }
         pending.append(Pending(write: write, completion: completion, awaited: awaited))
-        if !awaited { unawaited += 1 }
+        if awaited { awaitedPending += 1 }
         heldRecords += count
         condition.signal()
         condition.unlock()
@@ -134,7 +133,7 @@ public final class StoreWriter: @unchecked Sendable {
         while !stopped, condition.wait(until: deadline) {}
         let left = Array(pending)
         pending.removeAll()
-        unawaited = 0
+        awaitedPending = 0
         heldRecords = 0
         condition.unlock()
         for item in left { item.completion(.refused("the store shut down before the write was durable")) }
@@ -177,7 +176,7 @@ public final class StoreWriter: @unchecked Sendable {
             }
             if !pending.isEmpty, !stopping, !failing {
                 let deadline = (firstPendingAt ?? .now) + options.batchMaxDelay
-                while heldRecords < options.batchMaxRecords, unawaited > 0, !stopping, ContinuousClock.now < deadline {
+                while heldRecords < options.batchMaxRecords, awaitedPending == 0, !stopping, ContinuousClock.now < deadline {
                     _ = condition.wait(until: Date().addingTimeInterval((deadline - ContinuousClock.now).totalSeconds))
                 }
             }
@@ -185,7 +184,7 @@ public final class StoreWriter: @unchecked Sendable {
             var count = 0
             while let next = pending.first, batch.isEmpty || count + next.write.recordCount <= options.batchMaxRecords {
                 batch.append(pending.removeFirst())
-                if !next.awaited { unawaited -= 1 }
+                if next.awaited { awaitedPending -= 1 }
                 count += next.write.recordCount
             }
             let jobs = maintenance
@@ -304,7 +303,7 @@ public final class StoreWriter: @unchecked Sendable {
         condition.lock()
         if pending.isEmpty { firstPendingAt = .now }
         pending.prepend(contentsOf: batch)
-        unawaited += batch.filter { !$0.awaited }.count
+        awaitedPending += batch.filter(\.awaited).count
         condition.unlock()
     }
 
