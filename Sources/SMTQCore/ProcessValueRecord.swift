@@ -45,23 +45,12 @@ extension ProcessValueRecord: Decodable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        if let version = try container.decodeIfPresent(Int.self, forKey: .schemaVersion),
-           !UnitRecord.supportedSchemaVersions.contains(version) {
-            throw DecodingError.dataCorruptedError(
-                forKey: .schemaVersion, in: container,
-                debugDescription: "schema version \(version) is not supported (this build reads v1)")
-        }
+        _ = try container.decodeSchemaVersion(forKey: .schemaVersion)
         line = try container.decodeNonEmptyString(forKey: .line)
         station = try container.decodeNonEmptyString(forKey: .station)
         device = try container.decodeNonEmptyString(forKey: .device)
         name = try container.decodeNonEmptyString(forKey: .name)
-        let timeText = try container.decode(String.self, forKey: .time)
-        guard let parsed = RFC3339.date(from: timeText) else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .time, in: container,
-                debugDescription: "'\(timeText)' is not an RFC 3339 time such as 2026-11-24T08:00:01Z")
-        }
-        time = parsed
+        time = try container.decodeTime(forKey: .time)
         value = try container.decode(Double.self, forKey: .value)
         guard value.isFinite else {
             throw DecodingError.dataCorruptedError(forKey: .value, in: container, debugDescription: "value must be a finite number")

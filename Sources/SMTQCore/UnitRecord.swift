@@ -80,12 +80,7 @@ extension UnitRecord: Codable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        schemaVersion = try container.decodeIfPresent(Int.self, forKey: .schemaVersion)
-        if let version = schemaVersion, !Self.supportedSchemaVersions.contains(version) {
-            throw DecodingError.dataCorruptedError(
-                forKey: .schemaVersion, in: container,
-                debugDescription: "schema version \(version) is not supported (this build reads v1)")
-        }
+        schemaVersion = try container.decodeSchemaVersion(forKey: .schemaVersion)
         line = try container.decodeNonEmptyString(forKey: .line)
         station = try container.decodeNonEmptyString(forKey: .station)
         device = try container.decodeNonEmptyString(forKey: .device)
@@ -97,13 +92,7 @@ extension UnitRecord: Codable {
                 forKey: .position, in: container, debugDescription: "position must not be negative")
         }
         result = try container.decode(UnitResult.self, forKey: .result)
-        let timeText = try container.decode(String.self, forKey: .time)
-        guard let parsed = RFC3339.date(from: timeText) else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .time, in: container,
-                debugDescription: "'\(timeText)' is not an RFC 3339 time such as 2026-11-24T08:00:01Z")
-        }
-        time = parsed
+        time = try container.decodeTime(forKey: .time)
         cycleMilliseconds = try container.decodeIfPresent(Int.self, forKey: .cycleMilliseconds)
         if let cycle = cycleMilliseconds, cycle < 0 {
             throw DecodingError.dataCorruptedError(
@@ -131,6 +120,26 @@ extension UnitRecord: Codable {
 }
 
 extension KeyedDecodingContainer {
+    /// Decodes the optional `"v"` of an interchange line; a version this build does not read is an error.
+    func decodeSchemaVersion(forKey key: Key) throws -> Int? {
+        let version = try decodeIfPresent(Int.self, forKey: key)
+        if let version, !UnitRecord.supportedSchemaVersions.contains(version) {
+            throw DecodingError.dataCorruptedError(
+                forKey: key, in: self, debugDescription: "schema version \(version) is not supported (this build reads v1)")
+        }
+        return version
+    }
+
+    /// Decodes an RFC 3339 time.
+    func decodeTime(forKey key: Key) throws -> Date {
+        let text = try decode(String.self, forKey: key)
+        guard let time = RFC3339.date(from: text) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: key, in: self, debugDescription: "'\(text)' is not an RFC 3339 time such as 2026-11-24T08:00:01Z")
+        }
+        return time
+    }
+
     /// Decodes a string that must not be empty or only white space.
     func decodeNonEmptyString(forKey key: Key) throws -> String {
         let value = try decode(String.self, forKey: key)

@@ -17,6 +17,17 @@ extension AcquisitionSuite {
         return folder
     }
 
+    /// The keys of config/profiles/aoi-reference.yaml's profile from the line starting with `key` on,
+    /// unindented to profile level, without the lines containing `without`.
+    static func referenceAOI(from key: String, without: String? = nil) -> String {
+        let path = Processes.packageRoot.appendingPathComponent("config/profiles/aoi-reference.yaml").path
+        let lines = ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n", omittingEmptySubsequences: false)
+        guard let first = lines.firstIndex(where: { $0.hasPrefix("    " + key) }) else { return "" }
+        return lines[first...].filter { line in without.map { !line.contains($0) } ?? true }
+            .map { $0.hasPrefix("    ") ? String($0.dropFirst(4)) : String($0) }
+            .joined(separator: "\n").trimmingCharacters(in: .newlines)
+    }
+
     var database: String { folder.appendingPathComponent("smtq.sqlite").path }
 
     func writeConfig(_ devices: String, extra: String = "") throws -> String {

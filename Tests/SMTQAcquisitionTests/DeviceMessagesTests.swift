@@ -28,7 +28,9 @@ struct DeviceMessagesTests: AcquisitionSuite {
                 counters:
                   - {name: inspected, address: 5001, type: u32}
             """)
-        let output = try Processes.Running("smtq", ["collect", "--config", config, "--seconds", "1"]).stop()
+        let collector = try Processes.Running("smtq", ["collect", "--config", config])
+        #expect(Processes.wait(seconds: 30) { Processes.count(database, "SELECT count(*) FROM device_events WHERE kind = 'error'") > 0 })
+        let output = collector.stop()
         let row = Self.statusRow(output, device: "far")
         #expect(row["exceptions"] != "0", "\(output)")
         #expect(row["last error"]?.contains("illegal data address: the device has no holding registers 5001–5002 (profile addresses, one_based; protocol address 5000, count 2)") == true,
@@ -45,7 +47,9 @@ struct DeviceMessagesTests: AcquisitionSuite {
               - {name: aoi7, line: L1, station: AOI-1, kind: aoi, profile: aoi-reference, tcp: "127.0.0.1:\(port)", unit_id: 7,
                  poll_interval: 50ms, timeout: 200ms, retries: 0, backoff: {initial: 50ms, max: 100ms}}
             """)
-        let output = try Processes.Running("smtq", ["collect", "--config", config, "--seconds", "1.5"]).stop()
+        let collector = try Processes.Running("smtq", ["collect", "--config", config])
+        #expect(Processes.wait(seconds: 30) { Processes.count(database, "SELECT count(*) FROM device_events WHERE kind = 'error'") > 0 })
+        let output = collector.stop()
         let row = Self.statusRow(output, device: "aoi7")
         #expect(row["timeouts"] != "0", "\(output)")
         #expect(row["last error"]?.contains("no answer from unit id 7 while the TCP connection is up: the unit id may be wrong") == true,

@@ -19,31 +19,7 @@ struct FIFOExactlyOnceTests: AcquisitionSuite {
     }
 
     /// The reference AOI map without its `device_time` field.
-    static let noClockProfile = """
-        mode: fifo
-        sequence: 0
-        pending: 1
-        ack: 200
-        record:
-          address: 2
-          length: 121
-          fields:
-            serial:   {register: 0,  type: string, length: 10}
-            program:  {register: 10, type: string, length: 8}
-            result:   {register: 18, type: u16, enum: {0: pass, 1: fail}}
-            position: {register: 19, type: u16}
-            cycle_ms: {register: 20, type: u32}
-          defects:
-            count: {register: 24, type: u16}
-            first: 25
-            stride: 16
-            max: 6
-            fields:
-              refdes:  {register: 0,  type: string, length: 4}
-              part:    {register: 4,  type: string, length: 8}
-              code:    {register: 12, type: u16, enum: {1: BRIDGE, 2: INSUFFICIENT, 3: TOMBSTONE, 4: MISSING}}
-              verdict: {register: 13, type: u16, enum: {0: real, 1: false_call}}
-        """
+    static let noClockProfile = referenceAOI(from: "mode:", without: "device_time:")
 
     @Test("a lost ACK is only re-ACKed (with and without a device clock, with and without a kill)",
           arguments: [true, false], [false, true])

@@ -17,14 +17,8 @@ struct ProfilePartsTests: AcquisitionSuite {
         folder = try Self.makeFolder()
     }
 
-    /// The reference AOI's record block (config/profiles/aoi-reference.yaml), for profiles built around it.
-    static let record: String = {
-        let path = Processes.packageRoot.appendingPathComponent("config/profiles/aoi-reference.yaml").path
-        let lines = ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n", omittingEmptySubsequences: false)
-        guard let first = lines.firstIndex(where: { $0.hasPrefix("    record:") }) else { return "" }
-        return lines[first...].map { $0.hasPrefix("    ") ? String($0.dropFirst(4)) : String($0) }
-            .joined(separator: "\n").trimmingCharacters(in: .newlines)
-    }()
+    /// The reference AOI's record block, for profiles built around it.
+    static let record = referenceAOI(from: "record:")
 
     static let ovenProfile = """
         mode: fifo
@@ -127,7 +121,10 @@ struct ProfilePartsTests: AcquisitionSuite {
               - {name: aoi1, line: L1, station: AOI-1, kind: aoi, profile: aoi-mb, tcp: "127.0.0.1:\(port)",
                  unit_id: 1, poll_interval: 50ms, timeout: 500ms}
             """)
-        let collector = try Processes.Running("smtq", ["collect", "--config", config, "--seconds", "1.5"])
+        let collector = try Processes.Running("smtq", ["collect", "--config", config])
+        // Connected (or already failing), then polled for a while.
+        Processes.wait(seconds: 30) { Processes.count(database, "SELECT count(*) FROM device_events WHERE kind IN ('connect', 'error')") > 0 }
+        Thread.sleep(forTimeInterval: 1.5)
         let output = collector.stop()
         let row = Self.statusRow(output, device: "aoi1")
         let errors = Processes.count(database, "SELECT count(*) FROM device_events WHERE kind = 'error'")

@@ -44,15 +44,8 @@ extension DevicePoller {
             outcome = store(.units([], cursor: update))
         }
         guard let outcome, case let .durable(stored, duplicates) = outcome else { return false }
-        cursor = StoredCursor(seq: Int(seq), content: words)
+        recorded(seq: seq, words: words, stored: decoded ? stored : 0, duplicates: duplicates, at: hostTime)
         try writeRegister(ack, seq, connection)
-        status.update {
-            $0.recordsRead += decoded ? stored : 0
-            $0.duplicates += duplicates
-            $0.lastSuccess = Date()
-            $0.lastRecord = hostTime
-            $0.consecutiveErrors = 0
-        }
         return queued > 1
     }
 
@@ -113,12 +106,17 @@ extension DevicePoller {
             write = .units([], cursor: update)
         }
         guard let outcome = store(write), case let .durable(stored, duplicates) = outcome else { return }
+        recorded(seq: seq, words: words, stored: decoded ? stored : 0, duplicates: duplicates, at: hostTime)
+    }
+
+    /// A record (or an undecodable block) and the cursor at it are durable.
+    private func recorded(seq: UInt16, words: [UInt16], stored: Int, duplicates: Int, at time: Date) {
         cursor = StoredCursor(seq: Int(seq), content: words)
         status.update {
-            $0.recordsRead += decoded ? stored : 0
+            $0.recordsRead += stored
             $0.duplicates += duplicates
             $0.lastSuccess = Date()
-            $0.lastRecord = hostTime
+            $0.lastRecord = time
             $0.consecutiveErrors = 0
         }
     }

@@ -72,7 +72,7 @@ public final class DevicePoller {
             case .counters: break
             }
         }
-        if ContinuousClock.now >= nextSample, !profile.counters.isEmpty || !profile.processValues.isEmpty {
+        if !profile.counters.isEmpty || !profile.processValues.isEmpty, ContinuousClock.now >= nextSample {
             nextSample = ContinuousClock.now + device.pollInterval
             try sample(connection)
         }

@@ -27,17 +27,7 @@ extension Exporter {
 
     /// Every process value in the window, in time order.
     public func forEachProcessValue(_ body: (ProcessValueRecord) throws -> Void) throws {
-        var conditions: [String] = []
-        var arguments: [any DatabaseValueConvertible] = []
-        if let since {
-            conditions.append("v.time >= ?")
-            arguments.append(since.storeMicroseconds)
-        }
-        if let until {
-            conditions.append("v.time < ?")
-            arguments.append(until.storeMicroseconds)
-        }
-        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let (filter, arguments) = window("v.time")
         try queue.read { db in
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT l.name, s.name, d.name, v.name, v.time, v.value, v.unit, v.lsl, v.usl
@@ -47,7 +37,7 @@ extension Exporter {
                 JOIN devices d ON d.id = v.device_id
                 \(filter)
                 ORDER BY v.time, v.id
-                """, arguments: StatementArguments(arguments))
+                """, arguments: arguments)
             while let row = try rows.next() {
                 try body(ProcessValueRecord(line: row[0], station: row[1], device: row[2], name: row[3],
                                             time: Date(storeMicroseconds: row[4]), value: row[5], unit: row[6],

@@ -82,6 +82,21 @@ public struct Exporter {
         output.append("{" + object.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}\n")
     }
 
+    /// `WHERE` for the export window on `column` (empty without one), with its arguments.
+    func window(_ column: String) -> (String, StatementArguments) {
+        var conditions: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        if let since {
+            conditions.append("\(column) >= ?")
+            arguments.append(since.storeMicroseconds)
+        }
+        if let until {
+            conditions.append("\(column) < ?")
+            arguments.append(until.storeMicroseconds)
+        }
+        return (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "), StatementArguments(arguments))
+    }
+
     private static func unitFields(_ record: UnitRecord) -> [String?] {
         [record.line, record.station, record.device, record.program, record.serial, record.position.map(String.init),
          record.result.rawValue, RFC3339.string(from: record.time), record.cycleMilliseconds.map(String.init)]
@@ -89,17 +104,7 @@ public struct Exporter {
 
     /// Every unit in the window, in time order, with its defects and measurements.
     public func forEachUnit(_ body: (UnitRecord) throws -> Void) throws {
-        var conditions: [String] = []
-        var arguments: [any DatabaseValueConvertible] = []
-        if let since {
-            conditions.append("u.time >= ?")
-            arguments.append(since.storeMicroseconds)
-        }
-        if let until {
-            conditions.append("u.time < ?")
-            arguments.append(until.storeMicroseconds)
-        }
-        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let (filter, arguments) = window("u.time")
         try queue.read { db in
             let units = try Row.fetchCursor(db, sql: """
                 SELECT u.id, l.name, s.name, d.name, p.name, u.serial, u.position, u.result, u.time, u.cycle_ms,
@@ -111,7 +116,7 @@ public struct Exporter {
                 JOIN programs p ON p.id = u.program_id
                 \(filter)
                 ORDER BY u.time, u.id
-                """, arguments: StatementArguments(arguments))
+                """, arguments: arguments)
             let defects = try db.makeStatement(sql: """
                 SELECT refdes, part, code, category, verdict FROM defects WHERE unit_id = ? ORDER BY slot
                 """)
