@@ -33,12 +33,12 @@ let package = Package(
             dependencies: ["SMTQCore", .product(name: "Yams", package: "Yams")]
         ),
         // The safe Swift layer over libmodbus.
-        .target(name: "SMTQModbus", dependencies: ["CModbus", "SMTQConfig"]),
+        .target(name: "SMTQModbus", dependencies: ["CModbus", "SMTQCore"]),
         // Register decoding and request planning (pure), device pollers and bus workers.
         .target(
             name: "SMTQAcquisition",
             dependencies: [
-                "SMTQCore", "SMTQConfig", "SMTQModbus", "SMTQStore",
+                "SMTQCore", "SMTQConfig", "SMTQModbus",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

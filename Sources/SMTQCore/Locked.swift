@@ -1,6 +1,7 @@
 import Foundation
 
-/// A value shared between threads behind a lock.
+/// A value shared between threads behind a lock, reachable only inside `withLock`, so it can never be read
+/// or changed without holding the lock (the shape of swift-nio's `NIOLockedValueBox`).
 public final class Locked<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var stored: Value
@@ -9,22 +10,11 @@ public final class Locked<Value: Sendable>: @unchecked Sendable {
         stored = value
     }
 
-    public var value: Value {
+    /// Runs `body` with the value while holding the lock; what it returns is returned.
+    @discardableResult
+    public func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
         lock.lock()
         defer { lock.unlock() }
-        return stored
-    }
-
-    public func set(_ newValue: Value) {
-        lock.lock()
-        stored = newValue
-        lock.unlock()
-    }
-
-    /// Changes the value in place, atomically.
-    public func update(_ change: (inout Value) -> Void) {
-        lock.lock()
-        change(&stored)
-        lock.unlock()
+        return try body(&stored)
     }
 }

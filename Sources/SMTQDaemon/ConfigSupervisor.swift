@@ -23,7 +23,7 @@ public final class ConfigSupervisor: Service, Sendable {
     }
 
     /// The configuration in force.
-    public var configuration: Configuration { current.value }
+    public var configuration: Configuration { current.withLock { $0 } }
 
     public func run() async throws {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
@@ -43,7 +43,7 @@ public final class ConfigSupervisor: Service, Sendable {
         notifier.notify("RELOADING=1\nMONOTONIC_USEC=\(MonotonicClock.microseconds)")
         do {
             let fresh = try ConfigLoader.load(path: path)
-            current.set(fresh)
+            current.withLock { $0 = fresh }
             logger.info("configuration reloaded", metadata: ["config": "\(path)", "devices": "\(fresh.devices.count)"])
         } catch {
             for diagnostic in error.diagnostics {

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import CModbus
-import SMTQConfig
+import SMTQCore
 
 /// One libmodbus client context (`modbus_t`): a TCP connection or a serial port.
 ///
@@ -12,7 +12,7 @@ import SMTQConfig
 public final class ModbusConnection {
     public enum Endpoint: Sendable, Equatable, CustomStringConvertible {
         case tcp(host: String, port: Int)
-        case rtu(SerialLineSettings)
+        case rtu(SerialLine)
 
         public var description: String {
             switch self {
@@ -34,8 +34,8 @@ public final class ModbusConnection {
         case let .tcp(host, port):
             created = modbus_new_tcp_pi(host, String(port))
         case let .rtu(settings):
-            created = modbus_new_rtu(settings.port, Int32(settings.baud), CChar(bitPattern: settings.parity.letter.asciiValue ?? 78),
-                                     Int32(settings.dataBits), Int32(settings.stopBits))
+            created = modbus_new_rtu(settings.port, Int32(settings.baud), settings.parityCode, Int32(settings.dataBits),
+                                     Int32(settings.stopBits))
         }
         guard let created else { throw ModbusError.current(device: name, operation: "creating the context for \(endpoint)") }
         context = created
@@ -67,7 +67,7 @@ public final class ModbusConnection {
             throw ModbusError.current(device: name, operation: "connecting to \(endpoint)")
         }
         isConnected = true
-        if case let .rtu(settings) = endpoint, settings.mode == .rs485 {
+        if case let .rtu(settings) = endpoint, settings.rs485 {
             if modbus_rtu_set_serial_mode(context, Int32(MODBUS_RTU_RS485)) != 0 {
                 return "\(settings.port) does not support RS-485 mode (\(String(cString: strerror(errno)))); using it as configured by the driver"
             }
@@ -92,7 +92,7 @@ public final class ModbusConnection {
     }
 
     /// Reads `count` registers (or bits, as 0/1 values) starting at protocol address `address`.
-    public func read(_ table: RegisterTable, address: Int, count: Int, name: String) throws(ModbusError) -> [UInt16] {
+    public func read(_ table: ModbusTable, address: Int, count: Int, name: String) throws(ModbusError) -> [UInt16] {
         switch table {
         case .holding, .input:
             var buffer = [UInt16](repeating: 0, count: count)

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import CModbus
-import SMTQConfig
+import SMTQCore
 
 /// A request a server received: its unit id, function, first address, and for writes the values.
 public struct ServerRequest: Sendable {
@@ -53,8 +53,8 @@ public final class ModbusServer {
     }
 
     /// Opens a serial port (RTU).
-    public init(serial settings: SerialLineSettings) throws(ModbusError) {
-        guard let context = modbus_new_rtu(settings.port, Int32(settings.baud), CChar(bitPattern: settings.parity.letter.asciiValue ?? 78),
+    public init(serial settings: SerialLine) throws(ModbusError) {
+        guard let context = modbus_new_rtu(settings.port, Int32(settings.baud), settings.parityCode,
                                            Int32(settings.dataBits), Int32(settings.stopBits)) else {
             throw ModbusError.current(device: "simulator", operation: "opening \(settings.port)")
         }

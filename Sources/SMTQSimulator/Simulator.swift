@@ -22,7 +22,7 @@ public final class Simulator {
         self.options = options
         switch endpoint {
         case let .tcp(host, port): server = try ModbusServer(listenHost: host, port: port)
-        case let .serial(settings): server = try ModbusServer(serial: settings)
+        case let .serial(settings): server = try ModbusServer(serial: settings.modbusLine)
         }
         for unit in options.unitIDs {
             guard let device = DeviceSimulator(unit: unit, options: options) else {

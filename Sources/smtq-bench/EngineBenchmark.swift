@@ -54,7 +54,7 @@ struct EngineBenchmark: ParsableCommand {
             logger.logLevel = .error
             let points = Locked(0)
             let engine = SPCEngine(charts: Self.charts, time: time, reader: try StoreDatabase.openReadOnly(path: path), logger: logger) { _ in
-                points.update { $0 += 1 }
+                points.withLock { $0 += 1 }
             }
             engine.start(tick: .seconds(3600))
             let before = PollingBenchmark.processCPU()
@@ -64,8 +64,8 @@ struct EngineBenchmark: ParsableCommand {
             }
             let cpu = PollingBenchmark.processCPU() - before
             engine.stop()
-            results.append((count, cpu, points.value))
-            print(String(format: "%9d units, %8d points: %.2f s wall, %.2f s CPU, %.2f µs CPU per unit (%.0f units/s)", count, points.value, wall,
+            results.append((count, cpu, points.withLock { $0 }))
+            print(String(format: "%9d units, %8d points: %.2f s wall, %.2f s CPU, %.2f µs CPU per unit (%.0f units/s)", count, points.withLock { $0 }, wall,
                          cpu, cpu / Double(count) * 1e6, Double(count) / wall))
         }
         let small = results[0].1 / Double(results[0].0), large = results[1].1 / Double(results[1].0)

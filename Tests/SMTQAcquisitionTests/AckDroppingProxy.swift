@@ -49,13 +49,13 @@ final class AckDroppingProxy: @unchecked Sendable {
 
     enum ProxyError: Error { case cannotListen }
 
-    var dropped: Bool { state.value.dropped }
-    var acksSeen: Int { state.value.acksSeen }
+    var dropped: Bool { state.withLock { $0 }.dropped }
+    var acksSeen: Int { state.withLock { $0 }.acksSeen }
 
-    func release() { state.update { $0.released = true } }
+    func release() { state.withLock { $0.released = true } }
 
     func stop() {
-        state.update { $0.stopping = true; $0.released = true }
+        state.withLock { $0.stopping = true; $0.released = true }
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
     }
@@ -69,7 +69,7 @@ final class AckDroppingProxy: @unchecked Sendable {
     }
 
     private func acceptLoop() {
-        while !state.value.stopping {
+        while !state.withLock { $0 }.stopping {
             let client = accept(listener, nil, nil)
             guard client >= 0 else { return }
             let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -112,7 +112,7 @@ final class AckDroppingProxy: @unchecked Sendable {
             let isAckWrite = rest.count >= 6 && rest[1] == 6 && (UInt16(rest[2]) << 8 | UInt16(rest[3])) == ackAddress
             var swallow = false
             if isAckWrite {
-                state.update {
+                state.withLock {
                     $0.acksSeen += 1
                     if $0.acksSeen == $0.dropAt, !$0.dropped {
                         $0.dropped = true
@@ -123,7 +123,7 @@ final class AckDroppingProxy: @unchecked Sendable {
             if swallow {
                 // Function 6 answers with an echo of the request.
                 guard Self.writeAll(client, frame) else { return }
-                while state.value.hold, !state.value.released { Thread.sleep(forTimeInterval: 0.01) }
+                while state.withLock { $0 }.hold, !state.withLock { $0 }.released { Thread.sleep(forTimeInterval: 0.01) }
                 continue
             }
             guard Self.writeAll(upstream, frame) else { return }

@@ -16,7 +16,7 @@ final class EngineRig: @unchecked Sendable {
     private let collected = Locked<[LivePoint]>([])
 
     var path: String { folder.path("smtq.sqlite") }
-    var points: [LivePoint] { collected.value }
+    var points: [LivePoint] { collected.withLock { $0 } }
 
     init(folder: TemporaryFolder? = nil) throws {
         self.folder = try folder ?? TemporaryFolder("smtq-engine")
@@ -30,7 +30,7 @@ final class EngineRig: @unchecked Sendable {
         logger.logLevel = .warning
         let engine = SPCEngine(charts: charts, time: time, reader: try StoreDatabase.openReadOnly(path: path),
                                logger: logger) { [collected] point in
-            collected.update { $0.append(point) }
+            collected.withLock { $0.append(point) }
         }
         writer.onCommit { engine.receive($0) }
         engine.start(tick: Duration.seconds(3600))

@@ -22,13 +22,13 @@ struct ProcessValueStoreTests {
         do {
             let writer = try database.writer()
             defer { writer.shutdown() }
-            writer.onCommit { batch in committed.update { $0 += batch.processValues } }
+            writer.onCommit { batch in committed.withLock { $0 += batch.processValues } }
             #expect(writer.submitAndWait(.processValues(values)) == .durable(stored: 100, duplicates: 0))
             #expect(writer.submitAndWait(.processValues(Array(values.prefix(10)))) == .durable(stored: 0, duplicates: 10))
             #expect(writer.submitAndWait(.units([IncomingUnit(record: Sample.unit(serial: "S1", station: "OVEN-1", at: 3))],
                                                 cursor: nil)) == .durable(stored: 1, duplicates: 0))
         }
-        #expect(committed.value == values)
+        #expect(committed.withLock { $0 } == values)
         let exporter = Exporter(queue: try StoreDatabase.openReadOnly(path: database.path))
         var exported: [ProcessValueRecord] = []
         try exporter.forEachProcessValue { exported.append($0) }
@@ -117,16 +117,16 @@ struct ProcessValueStoreTests {
         let writer = try database.writer(delay: .seconds(30))
         defer { writer.shutdown() }
         let batches = Locked<[Int]>([])
-        writer.onCommit { batch in batches.update { $0.append(batch.units.count) } }
+        writer.onCommit { batch in batches.withLock { $0.append(batch.units.count) } }
         let first = Locked<WriteOutcome?>(nil)
-        writer.submit(.units([IncomingUnit(record: Sample.unit(serial: "U1", at: 1))], cursor: nil)) { outcome in first.set(outcome) }
+        writer.submit(.units([IncomingUnit(record: Sample.unit(serial: "U1", at: 1))], cursor: nil)) { outcome in first.withLock { $0 = outcome } }
         Thread.sleep(forTimeInterval: 0.3)
-        #expect(first.value == nil, "a write nobody waits for waits for company (batch max_delay 30 s)")
+        #expect(first.withLock { $0 } == nil, "a write nobody waits for waits for company (batch max_delay 30 s)")
         let started = Date()
         let second = writer.submitAndWait(.units([IncomingUnit(record: Sample.unit(serial: "U2", at: 2))], cursor: nil))
         #expect(second == .durable(stored: 1, duplicates: 0))
         #expect(Date().timeIntervalSince(started) < 15, "an awaited write does not wait for max_delay")
-        #expect(first.value == .durable(stored: 1, duplicates: 0))
-        #expect(batches.value == [2], "both writes in one transaction")
+        #expect(first.withLock { $0 } == .durable(stored: 1, duplicates: 0))
+        #expect(batches.withLock { $0 } == [2], "both writes in one transaction")
     }
 }

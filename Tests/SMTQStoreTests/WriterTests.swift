@@ -14,22 +14,22 @@ struct WriterTests {
         let writer = try database.writer(batch: 500, delay: .milliseconds(20))
         defer { writer.shutdown() }
         let batches = Locked<[Int]>([])
-        writer.onCommit { batch in batches.set(batches.value + [batch.units.count]) }
+        writer.onCommit { batch in batches.withLock { $0.append(batch.units.count) } }
         let done = DispatchGroup()
         let outcomes = Locked<[WriteOutcome]>([])
         for seq in 1...1200 {
             done.enter()
             let unit = IncomingUnit(record: Sample.unit(serial: "S\(seq)", at: Double(seq)), sourceSeq: seq)
             writer.submit(.units([unit], cursor: DeviceCursorUpdate(device: device, seq: seq))) { outcome in
-                outcomes.set(outcomes.value + [outcome])
+                outcomes.withLock { $0.append(outcome) }
                 done.leave()
             }
         }
         #expect(done.wait(timeout: .now() + 30) == .success)
-        #expect(outcomes.value.allSatisfy { $0 == .durable(stored: 1, duplicates: 0) })
-        #expect(batches.value.reduce(0, +) == 1200)
-        #expect(batches.value.allSatisfy { $0 <= 500 }, "\(batches.value)")
-        #expect(batches.value.count >= 3)
+        #expect(outcomes.withLock { $0 }.allSatisfy { $0 == .durable(stored: 1, duplicates: 0) })
+        #expect(batches.withLock { $0 }.reduce(0, +) == 1200)
+        #expect(batches.withLock { $0 }.allSatisfy { $0 <= 500 }, "\(batches.withLock { $0 })")
+        #expect(batches.withLock { $0 }.count >= 3)
         let cursor = try writer.read { try Int.fetchOne($0, sql: "SELECT seq FROM device_cursors") }
         #expect(cursor == 1200)
         let sequences = try writer.read { try Int.fetchAll($0, sql: "SELECT source_seq FROM units ORDER BY id") }
@@ -66,11 +66,11 @@ struct WriterTests {
         for index in 0..<30 {
             let unit = IncomingUnit(record: Sample.unit(serial: "F\(index)", at: Double(index + 10), measurements: big))
             writer.submit(.units([unit], cursor: nil)) { outcome in
-                if case .durable = outcome { acknowledged.set(acknowledged.value + 1) }
+                if case .durable = outcome { acknowledged.withLock { $0 += 1 } }
             }
         }
         Thread.sleep(forTimeInterval: 0.5)
-        #expect(acknowledged.value == 0, "nothing may be reported durable while the disk is full")
+        #expect(acknowledged.withLock { $0 } == 0, "nothing may be reported durable while the disk is full")
         #expect(writer.backlog == 30)
         #expect(logs.messages(at: .error).count == 1, "\(logs.messages(at: .error))")
         let overflow = writer.submitAndWait(.units((0..<980).map {
@@ -89,8 +89,8 @@ struct WriterTests {
             }
         }
         let deadline = Date().addingTimeInterval(10)
-        while acknowledged.value < 30, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        #expect(acknowledged.value == 30)
+        while acknowledged.withLock { $0 } < 30, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        #expect(acknowledged.withLock { $0 } == 30)
         #expect(writer.backlog == 0)
         #expect(logs.messages(at: .error).count == 1)
         #expect(logs.messages(at: .notice).contains("database writes work again"))
@@ -155,11 +155,12 @@ struct WriterTests {
             let deleted = Locked(0)
             writer.runAndWait { db in
                 try db.inTransaction {
-                    deleted.set(try Retention.prune(db, before: cutoff))
+                    let count = try Retention.prune(db, before: cutoff)
+                    deleted.withLock { $0 = count }
                     return .commit
                 }
             }
-            return deleted.value
+            return deleted.withLock { $0 }
         }
         var rounds = 1
         while pruneOnce() == Retention.batchSize { rounds += 1 }

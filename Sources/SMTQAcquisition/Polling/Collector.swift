@@ -1,7 +1,7 @@
 import Logging
 import SMTQConfig
+import SMTQCore
 import SMTQModbus
-import SMTQStore
 
 /// Acquisition for a whole configuration: a connection runner per TCP device and per serial bus, all
 /// writing through one store writer.
@@ -9,7 +9,7 @@ public final class Collector: @unchecked Sendable {
     private let runners: [ConnectionRunner]
     private let pollers: [DevicePoller]
 
-    public init(configuration: Configuration, writer: StoreWriter, logger: Logger = Logger(label: "smtq.acquisition")) {
+    public init(configuration: Configuration, writer: any RecordSink, logger: Logger = Logger(label: "smtq.acquisition")) {
         var pollers: [DevicePoller] = []
         var runners: [ConnectionRunner] = []
         func poller(_ device: DeviceConfig, pause: Duration = .zero) -> DevicePoller? {
@@ -26,7 +26,7 @@ public final class Collector: @unchecked Sendable {
         for bus in configuration.serialBuses {
             let members = bus.deviceNames.compactMap(configuration.device(named:)).compactMap { poller($0, pause: bus.interFrameDelay) }
             guard !members.isEmpty else { continue }
-            runners.append(ConnectionRunner(name: bus.name, endpoint: .rtu(bus.settings), pollers: members, logger: logger))
+            runners.append(ConnectionRunner(name: bus.name, endpoint: .rtu(bus.settings.modbusLine), pollers: members, logger: logger))
         }
         self.runners = runners
         self.pollers = pollers
@@ -43,6 +43,6 @@ public final class Collector: @unchecked Sendable {
 
     /// Every device's status, in configuration order.
     public var statuses: [DeviceStatus] {
-        pollers.map(\.status.value)
+        pollers.map { $0.status.withLock { $0 } }
     }
 }

@@ -72,7 +72,7 @@ final class ConnectionRunner: @unchecked Sendable {
             connection = try ModbusConnection(endpoint: endpoint, responseTimeout: pollers[0].device.timeout, name: name)
         } catch {
             logger.error("cannot create the Modbus context", metadata: ["connection": "\(name)", "problem": "\(error.message)"])
-            for poller in pollers { poller.status.update { $0.lastError = error.message } }
+            for poller in pollers { poller.status.withLock { $0.lastError = error.message } }
             return
         }
         if case .rtu = endpoint { connection.setByteTimeout(.milliseconds(100)) }
@@ -100,7 +100,7 @@ final class ConnectionRunner: @unchecked Sendable {
             connectBackoff.reset()
             for poller in pollers {
                 poller.answeredSinceConnect = false
-                poller.status.update { $0.connected = true }
+                poller.status.withLock { $0.connected = true }
             }
             if !closedOnPurpose {
                 for poller in pollers { poller.event(.connect, detail: "\(endpoint)") }
@@ -113,7 +113,7 @@ final class ConnectionRunner: @unchecked Sendable {
             connectAllowedAt = ContinuousClock.now + delay
             for poller in pollers {
                 poller.count(error)
-                poller.status.update { $0.consecutiveErrors += 1 }
+                poller.status.withLock { $0.consecutiveErrors += 1 }
             }
             if connectBackoff.failures == 1 {
                 logger.warning("cannot connect; retrying with back-off",
@@ -136,7 +136,7 @@ final class ConnectionRunner: @unchecked Sendable {
                 closedOnPurpose = true
             }
         } catch {
-            poller.status.update { $0.consecutiveErrors += 1 }
+            poller.status.withLock { $0.consecutiveErrors += 1 }
             let delay = poller.backoff.next()
             poller.nextPoll = ContinuousClock.now + max(delay, poller.device.pollInterval)
             if poller.backoff.failures == 1 {
@@ -161,7 +161,7 @@ final class ConnectionRunner: @unchecked Sendable {
         connection.close()
         connectAllowedAt = ContinuousClock.now + connectBackoff.next()
         for poller in pollers {
-            poller.status.update { $0.connected = false; $0.reconnects += 1 }
+            poller.status.withLock { $0.connected = false; $0.reconnects += 1 }
             poller.event(.disconnect, detail: reason)
         }
     }

@@ -2,7 +2,6 @@ import Foundation
 import SMTQConfig
 import SMTQCore
 import SMTQModbus
-import SMTQStore
 
 extension DevicePoller {
     /// FIFO with ACK: read SEQ, PENDING and the head record; store it with the cursor (SEQ and the record's
@@ -22,7 +21,7 @@ extension DevicePoller {
         guard queued > 0 else { return false }
         if let cursor, cursor.seq == Int(seq), cursor.content == words {
             try writeRegister(ack, seq, connection)
-            status.update {
+            status.withLock {
                 $0.duplicates += 1
                 $0.lastSuccess = Date()
                 $0.consecutiveErrors = 0
@@ -67,7 +66,7 @@ extension DevicePoller {
             let image = try read(ranges, connection)
             guard let first = image[seqRange]?.first, let values = image[block] else { return }
             if let flagRange, image[flagRange]?.first == 0 {
-                status.update { $0.lastSuccess = Date(); $0.consecutiveErrors = 0 }
+                status.withLock { $0.lastSuccess = Date(); $0.consecutiveErrors = 0 }
                 return
             }
             if single {
@@ -79,19 +78,19 @@ extension DevicePoller {
                 (seq, words) = (first, values)
                 break
             }
-            status.update { $0.tornReads += 1 }
+            status.withLock { $0.tornReads += 1 }
             attempt += 1
             if attempt >= 5 { return }
         }
         if let cursor, Int(seq) == cursor.seq {
-            status.update { $0.lastSuccess = Date(); $0.consecutiveErrors = 0 }
+            status.withLock { $0.lastSuccess = Date(); $0.consecutiveErrors = 0 }
             return
         }
         if let cursor {
             let jump = (Int(seq) - cursor.seq + 65_536) % 65_536
             if jump > 1 {
                 event(.gap, count: jump - 1, detail: "SEQ \(cursor.seq) → \(seq)")
-                status.update { $0.lostRecords += jump - 1 }
+                status.withLock { $0.lostRecords += jump - 1 }
             }
         }
         let hostTime = Date()
@@ -112,7 +111,7 @@ extension DevicePoller {
     /// A record (or an undecodable block) and the cursor at it are durable.
     private func recorded(seq: UInt16, words: [UInt16], stored: Int, duplicates: Int, at time: Date) {
         cursor = StoredCursor(seq: Int(seq), content: words)
-        status.update {
+        status.withLock {
             $0.recordsRead += stored
             $0.duplicates += duplicates
             $0.lastSuccess = Date()
@@ -122,7 +121,7 @@ extension DevicePoller {
     }
 
     private func badRecord(_ error: DecodeError, seq: Int, words: [UInt16]) {
-        status.update { $0.badRecords += 1; $0.lastError = "record \(seq): \(error)" }
+        status.withLock { $0.badRecords += 1; $0.lastError = "record \(seq): \(error)" }
         logger.error("record could not be decoded; recorded as a device event and skipped",
                      metadata: ["seq": "\(seq)", "problem": "\(error)"])
         let registers = words.prefix(64).map { String($0, radix: 16) }.joined(separator: " ")

@@ -2,7 +2,6 @@ import Foundation
 import SMTQConfig
 import SMTQCore
 import SMTQModbus
-import SMTQStore
 
 extension DevicePoller {
     /// Reads the counters and process values of one poll interval (each table with as few requests as
@@ -50,7 +49,7 @@ extension DevicePoller {
         }
         if !resets.isEmpty { event(.reset, detail: "counters went down: " + resets.joined(separator: ", ")) }
         guard store(.counterSamples(samples)) != nil else { return }
-        status.update { $0.counterSamples += samples.count; $0.lastSuccess = Date(); $0.consecutiveErrors = 0 }
+        status.withLock { $0.counterSamples += samples.count; $0.lastSuccess = Date(); $0.consecutiveErrors = 0 }
     }
 
     /// Process values: decoded with type, word order, scale and offset; a value that is not a finite number
@@ -62,7 +61,7 @@ extension DevicePoller {
                   let raw = RegisterCodec.number(words[...], spec.field.type, spec.field.wordOrder) else { continue }
             let value = raw * spec.field.scale + spec.field.offset
             guard value.isFinite else {
-                status.update { $0.badRecords += 1; $0.lastError = "process value \(spec.name) is not a number (\(raw))" }
+                status.withLock { $0.badRecords += 1; $0.lastError = "process value \(spec.name) is not a number (\(raw))" }
                 continue
             }
             values.append(ProcessValueRecord(line: device.line, station: device.station, device: device.name,
@@ -70,6 +69,6 @@ extension DevicePoller {
                                              lsl: spec.lsl, usl: spec.usl))
         }
         guard !values.isEmpty, store(.processValues(values)) != nil else { return }
-        status.update { $0.processValues += values.count; $0.lastSuccess = Date(); $0.consecutiveErrors = 0 }
+        status.withLock { $0.processValues += values.count; $0.lastSuccess = Date(); $0.consecutiveErrors = 0 }
     }
 }

@@ -3,7 +3,6 @@ import Logging
 import SMTQConfig
 import SMTQCore
 import SMTQModbus
-import SMTQStore
 
 /// The acquisition logic of one device: what one poll reads, decodes, stores and acknowledges. It runs on
 /// the thread that owns the device's connection (its own for TCP, the bus worker's for RTU).
@@ -14,7 +13,7 @@ import SMTQStore
 public final class DevicePoller {
     let device: DeviceConfig
     let profile: DeviceProfile
-    let writer: StoreWriter
+    let writer: any RecordSink
     let status: Locked<DeviceStatus>
     let logger: Logger
     let specs: [String: [String: MeasurementSpec]]
@@ -37,7 +36,7 @@ public final class DevicePoller {
     /// Request plans by the ranges they read, computed once.
     private var plans: [[Range<Int>]: [Range<Int>]] = [:]
 
-    public init(device: DeviceConfig, profile: DeviceProfile, products: [String: ProductConfig], writer: StoreWriter,
+    public init(device: DeviceConfig, profile: DeviceProfile, products: [String: ProductConfig], writer: any RecordSink,
                 logger: Logger, minimumPause: Duration = .zero) {
         self.device = device
         self.profile = profile
@@ -63,7 +62,7 @@ public final class DevicePoller {
             cursor = try? writer.storedCursor(device: device.name)
             cursorLoaded = true
         }
-        status.update { $0.polls += 1 }
+        status.withLock { $0.polls += 1 }
         var more = false
         if profile.hasRecords {
             switch profile.mode {
@@ -89,7 +88,7 @@ public final class DevicePoller {
         for request in requests {
             let values = try withRetries("reading") { () throws(ModbusError) -> [UInt16] in
                 do throws(ModbusError) {
-                    return try connection.read(table, address: request.lowerBound + addressShift, count: request.count, name: name)
+                    return try connection.read(table.modbusTable, address: request.lowerBound + addressShift, count: request.count, name: name)
                 } catch {
                     throw explained(error, table: table, request: request)
                 }
@@ -156,7 +155,7 @@ public final class DevicePoller {
     }
 
     func count(_ error: ModbusError) {
-        status.update {
+        status.withLock {
             switch error.kind {
             case .timeout: $0.timeouts += 1
             case .exception: $0.exceptions += 1
@@ -198,7 +197,7 @@ public final class DevicePoller {
     func store(_ write: StoreWrite) -> WriteOutcome? {
         let outcome = writer.submitAndWait(write)
         if case let .refused(reason) = outcome {
-            status.update { $0.lastError = "store: \(reason)" }
+            status.withLock { $0.lastError = "store: \(reason)" }
             logger.warning("store refused a record; it stays on the device", metadata: ["reason": "\(reason)"])
             return nil
         }

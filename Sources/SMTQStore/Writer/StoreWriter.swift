@@ -18,7 +18,7 @@ import SMTQCore
 /// in memory, up to `memoryBufferRecords` records (beyond that new writes are refused, so FIFO devices keep
 /// theirs unacknowledged), one error is logged for the episode, and the writer retries until the disk takes
 /// them again.
-public final class StoreWriter: @unchecked Sendable {
+public final class StoreWriter: RecordSink, @unchecked Sendable {
     public typealias Completion = @Sendable (WriteOutcome) -> Void
     public typealias CommitHandler = @Sendable (CommittedBatch) -> Void
 
@@ -74,7 +74,7 @@ public final class StoreWriter: @unchecked Sendable {
 
     /// Queues a write; `completion` is called once, from the writer thread, when it is durable or refused.
     /// `awaited`: the caller is blocked until the completion (group commit commits without delay then).
-    public func submit(_ write: StoreWrite, awaited: Bool = false, completion: @escaping Completion) {
+    public func submit(_ write: StoreWrite, awaited: Bool, completion: @escaping Completion) {
         condition.lock()
         let count = write.recordCount
         if stopping {
@@ -93,18 +93,6 @@ public final class StoreWriter: @unchecked Sendable {
         heldRecords += count
         condition.signal()
         condition.unlock()
-    }
-
-    /// Submits and waits (for the CLI and tests; never call it from the Swift concurrency pool).
-    public func submitAndWait(_ write: StoreWrite) -> WriteOutcome {
-        let done = DispatchSemaphore(value: 0)
-        let outcome = Locked<WriteOutcome>(.refused("no answer"))
-        submit(write, awaited: true) { result in
-            outcome.set(result)
-            done.signal()
-        }
-        done.wait()
-        return outcome.value
     }
 
     /// Runs `work` on the writer thread between batches (retention pruning, settings), outside any
@@ -327,14 +315,15 @@ public final class StoreWriter: @unchecked Sendable {
         let deleted = Locked(0)
         runMaintenance { db in
             try db.inTransaction(.immediate) {
-                deleted.set(try Retention.prune(db, before: cutoff))
+                let count = try Retention.prune(db, before: cutoff)
+                deleted.withLock { $0 = count }
                 return .commit
             }
         }
-        if deleted.value > 0 {
-            logger.debug("retention pruned units", metadata: ["units": "\(deleted.value)"])
+        if deleted.withLock { $0 } > 0 {
+            logger.debug("retention pruned units", metadata: ["units": "\(deleted.withLock { $0 })"])
         }
-        nextRetention = ContinuousClock.now + (deleted.value >= Retention.batchSize ? .milliseconds(200) : .seconds(600))
+        nextRetention = ContinuousClock.now + (deleted.withLock { $0 } >= Retention.batchSize ? .milliseconds(200) : .seconds(600))
     }
 
     private func runMaintenance(_ job: @Sendable (Database) throws -> Void) {

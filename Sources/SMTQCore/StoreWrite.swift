@@ -1,5 +1,4 @@
 import Foundation
-import SMTQCore
 
 /// A unit as it reaches the store: the record, plus where and when it was acquired.
 public struct IncomingUnit: Sendable {
@@ -45,13 +44,13 @@ public struct StoredCursor: Sendable, Equatable {
     }
 
     /// Registers as stored: each value as two bytes, high byte first.
-    static func blob(_ words: [UInt16]) -> Data {
+    public static func blob(_ words: [UInt16]) -> Data {
         var data = Data(capacity: words.count * 2)
         for word in words { data.append(contentsOf: [UInt8(word >> 8), UInt8(word & 0xFF)]) }
         return data
     }
 
-    static func words(_ blob: Data) -> [UInt16] {
+    public static func words(_ blob: Data) -> [UInt16] {
         let bytes = [UInt8](blob)
         return stride(from: 0, to: bytes.count - 1, by: 2).map { UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]) }
     }
@@ -113,7 +112,7 @@ public enum StoreWrite: Sendable {
     case deviceEvent(DeviceEvent)
 
     /// How many records it holds, for batching and the memory bound.
-    var recordCount: Int {
+    public var recordCount: Int {
         switch self {
         case let .units(units, _): return max(1, units.count)
         case let .counterSamples(samples): return max(1, samples.count)
@@ -131,29 +130,31 @@ public enum WriteOutcome: Sendable, Equatable {
     case refused(String)
 }
 
-/// A unit as committed, handed to subscribers (the SPC engine) after the transaction.
-public struct StoredUnit: Sendable {
-    public var id: Int64
-    public var record: UnitRecord
-    /// Whether this is the serial's first result at the station.
-    public var isFirstPass: Bool
-
-    public init(id: Int64, record: UnitRecord, isFirstPass: Bool) {
-        self.id = id
-        self.record = record
-        self.isFirstPass = isFirstPass
-    }
+/// Where acquisition hands what it read and asks what it stored: the store's writer is one (SMTQStore), so
+/// acquisition never depends on the store. Implementations run blocking work on their own threads.
+public protocol RecordSink: AnyObject, Sendable {
+    /// Queues a write; `completion` is called once when it is durable or refused. `awaited`: the caller is
+    /// blocked until then (a sink may commit such writes without waiting for more).
+    func submit(_ write: StoreWrite, awaited: Bool, completion: @escaping @Sendable (WriteOutcome) -> Void)
+    /// The last SEQ stored from a device with the registers of its record, or nil when none was.
+    func storedCursor(device: String) throws -> StoredCursor?
 }
 
-/// Everything one transaction stored.
-public struct CommittedBatch: Sendable {
-    public var units: [StoredUnit]
-    public var processValues: [ProcessValueRecord]
-
-    public init(units: [StoredUnit], processValues: [ProcessValueRecord] = []) {
-        self.units = units
-        self.processValues = processValues
+extension RecordSink {
+    /// Queues a write nobody waits for.
+    public func submit(_ write: StoreWrite, completion: @escaping @Sendable (WriteOutcome) -> Void) {
+        submit(write, awaited: false, completion: completion)
     }
 
-    public var isEmpty: Bool { units.isEmpty && processValues.isEmpty }
+    /// Submits and blocks until durable or refused (never call it from the Swift concurrency pool).
+    public func submitAndWait(_ write: StoreWrite) -> WriteOutcome {
+        let done = DispatchSemaphore(value: 0)
+        let outcome = Locked<WriteOutcome>(.refused("no answer"))
+        submit(write, awaited: true) { result in
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        done.wait()
+        return outcome.withLock { $0 }
+    }
 }
