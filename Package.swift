@@ -17,6 +17,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // libmodbus from Debian's libmodbus-dev, found through pkg-config.
@@ -40,6 +43,7 @@ let package = Package(
             dependencies: [
                 "SMTQCore", "SMTQConfig", "SMTQModbus",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // Device simulators on libmodbus's server side (tests, the demo, benchmarks).
@@ -58,6 +62,7 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // The live SPC engine on the `smtq.spc` DispatchQueue, fed by the store's commits.
@@ -82,17 +87,21 @@ let package = Package(
         .target(
             name: "SMTQDaemon",
             dependencies: [
-                "SMTQCore", "SMTQConfig",
+                "SMTQCore", "SMTQConfig", "SMTQAcquisition", "SMTQStore", "SMTQEngine",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(
             name: "smtq",
             dependencies: [
                 "SMTQCore", "SMTQConfig", "SMTQModbus", "SMTQStore", "SMTQAcquisition", "SMTQSimulator", "SMTQStatistics",
-                "SMTQEngine", "SMTQReports", .product(name: "GRDB", package: "GRDB.swift"),
+                "SMTQEngine", "SMTQReports", "SMTQDaemon", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

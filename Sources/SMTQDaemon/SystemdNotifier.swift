@@ -14,9 +14,15 @@ import Darwin
 /// Without `$NOTIFY_SOCKET` (not started by systemd) every call does nothing.
 public struct SystemdNotifier: Sendable {
     private let socketPath: String?
+    /// `WatchdogSec=` of the unit (from `WATCHDOG_USEC`, for this process only when `WATCHDOG_PID` names it).
+    public let watchdogInterval: Duration?
 
     public init(environment: [String: String]) {
         socketPath = environment["NOTIFY_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
+        let forUs = environment["WATCHDOG_PID"].map { Int32($0) == getpid() } ?? true
+        watchdogInterval = environment["WATCHDOG_USEC"].flatMap(UInt64.init).flatMap { microseconds in
+            forUs && microseconds > 0 ? Duration.microseconds(Int64(microseconds)) : nil
+        }
     }
 
     public var isEnabled: Bool { socketPath != nil }

@@ -18,26 +18,41 @@ public final class SPCEngine: @unchecked Sendable {
 
     private let queue = DispatchQueue(label: SPCEngine.queueLabel)
     private let reader: DatabaseQueue
-    private let charts: [StoredChart]
+    private var charts: [StoredChart]
     private let closeDelay: Int64
     private let logger: Logger
-    private let onPoint: PointHandler
+    private let subscribers = Locked<[PointHandler]>([])
     // Owned by `queue`.
     private var monitors: [ChartMonitor] = []
     private var byStation: [String: [Int]] = [:]
     private var warmedThrough: Int64 = 0
+    private var warmedValuesThrough: Int64 = 0
     private var limitsVersion: String?
     private var timer: DispatchSourceTimer?
 
     /// `reader` is a read-only connection to the store; `closeDelay` is how long after its end a time bucket
     /// or shift waits for late records before it is closed by the clock.
     public init(charts: [ChartConfig], time: TimeConfig, reader: DatabaseQueue, closeDelay: Duration = .seconds(60),
-                logger: Logger = Logger(label: "smtq.spc"), onPoint: @escaping PointHandler) {
+                logger: Logger = Logger(label: "smtq.spc")) {
         self.charts = charts.map { StoredChart($0, time: time) }
         self.reader = reader
         self.closeDelay = closeDelay.totalMilliseconds * 1000
         self.logger = logger
-        self.onPoint = onPoint
+    }
+
+    /// Adds a subscriber to every point the engine emits (alerts, metrics, status, the dashboard). The handler
+    /// runs on the engine's queue, in point order: it must only hand off.
+    public func onPoint(_ handler: @escaping PointHandler) {
+        subscribers.withLock { $0.append(handler) }
+    }
+
+    /// The points from now on as an async sequence (for consumers on the concurrency pool). `bufferingNewest`
+    /// bounds what a slow consumer can fall behind by (nil: unbounded, nothing is dropped).
+    public func points(bufferingNewest limit: Int? = nil) -> AsyncStream<LivePoint> {
+        let (stream, continuation) = AsyncStream.makeStream(of: LivePoint.self,
+                                                            bufferingPolicy: limit.map { .bufferingNewest($0) } ?? .unbounded)
+        onPoint { continuation.yield($0) }
+        return stream
     }
 
     /// Warms every chart from the database, then closes ended time buckets every `tick` (and picks up limits
@@ -50,6 +65,16 @@ public final class SPCEngine: @unchecked Sendable {
         timer.setEventHandler { [weak self] in self?.onTick(now: Date().storeMicroseconds) }
         timer.resume()
         queue.sync { self.timer = timer }
+    }
+
+    /// Replaces the configured charts (a configuration reload) and warms them from the database; waits
+    /// until that is done (call it from a thread that may block).
+    public func update(charts: [ChartConfig], time: TimeConfig) {
+        let stored = charts.map { StoredChart($0, time: time) }
+        queue.sync {
+            self.charts = stored
+            warm()
+        }
     }
 
     public func stop() {
@@ -105,7 +130,8 @@ public final class SPCEngine: @unchecked Sendable {
                 }
             }
         }
-        for value in batch.processValues {
+        for stored in batch.processValues where stored.id > warmedValuesThrough {
+            let value = stored.record
             guard let indices = byStation[value.line + "\u{0}" + value.station] else { continue }
             for index in indices {
                 let scope = monitors[index].chart.scope
@@ -135,7 +161,7 @@ public final class SPCEngine: @unchecked Sendable {
                 logger.warning("SPC signal", metadata: ["chart": "\(point.chart)", "series": "\(point.series)",
                                                        "point": "\(point.index)", "signals": "\(point.signals.joined(separator: ","))"])
             }
-            onPoint(point)
+            for handler in subscribers.withLock({ $0 }) { handler(point) }
         }
     }
 
@@ -147,6 +173,7 @@ public final class SPCEngine: @unchecked Sendable {
                 limitsVersion = try SPCLimitsStore.version(db)
                 let active = try SPCLimitsStore.active(db)
                 warmedThrough = try ChartEventQuery.lastUnitID(db)
+                warmedValuesThrough = try ChartEventQuery.lastProcessValueID(db)
                 monitors = []
                 for chart in charts {
                     var limits = active[chart.config.name]

@@ -75,10 +75,10 @@ final class DeviceSimulator {
             let center = spec.lsl.flatMap { lsl in spec.usl.map { (lsl + $0) / 2 } } ?? spec.lsl ?? spec.usl ?? 100
             let spread = spec.lsl.flatMap { lsl in spec.usl.map { ($0 - lsl) / 12 } } ?? max(1, abs(center) / 100)
             let wanted = random.normal(mean: center, deviation: spread)
-            let words = RegisterCodec.encode(float: (wanted - spec.field.offset) / spec.field.scale, spec.field.type, spec.field.wordOrder)
+            let words = RegisterCodec.encode(float: spec.field.unscaled(wanted), spec.field.type, spec.field.wordOrder)
             let raw = RegisterCodec.number(words[...], spec.field.type, spec.field.wordOrder) ?? 0
             return ProcessValueRecord(line: options.line, station: stationName, device: options.deviceName,
-                                      name: spec.name, time: time, value: raw * spec.field.scale + spec.field.offset,
+                                      name: spec.name, time: time, value: spec.field.scaled(raw),
                                       unit: spec.unit, lsl: spec.lsl, usl: spec.usl)
         }
         refreshRegisters()
@@ -129,8 +129,7 @@ final class DeviceSimulator {
             set(counter.table, counter.field.register + shift, words)
         }
         for (spec, value) in zip(profile.processValues, processValues) {
-            let words = RegisterCodec.encode(float: (value.value - spec.field.offset) / spec.field.scale, spec.field.type,
-                                             spec.field.wordOrder)
+            let words = RegisterCodec.encode(float: spec.field.unscaled(value.value), spec.field.type, spec.field.wordOrder)
             set(spec.table, spec.field.register + shift, words)
         }
     }

@@ -53,9 +53,8 @@ struct EngineBenchmark: ParsableCommand {
             var logger = Logger(label: "bench")
             logger.logLevel = .error
             let points = Locked(0)
-            let engine = SPCEngine(charts: Self.charts, time: time, reader: try StoreDatabase.openReadOnly(path: path), logger: logger) { _ in
-                points.withLock { $0 += 1 }
-            }
+            let engine = SPCEngine(charts: Self.charts, time: time, reader: try StoreDatabase.openReadOnly(path: path), logger: logger)
+            engine.onPoint { _ in points.withLock { $0 += 1 } }
             engine.start(tick: .seconds(3600))
             let before = PollingBenchmark.processCPU()
             let wall = Bench.seconds {

@@ -3,10 +3,10 @@ import SMTQCore
 
 /// The `smtq` command tree. Each subcommand lives in its own file under Commands/.
 @main
-struct SMTQCommand: ParsableCommand {
+struct SMTQCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smtq",
-        abstract: "SMT line quality data: check configuration, and (as they are built) report, chart and simulate.",
+        abstract: "SMT line quality data: collect, report, chart, trace, import/export, simulate, and look into smtqd.",
         discussion: """
             smtq reads the configuration and the SQLite database that the smtqd daemon writes. \
             Run 'smtq help SUBCOMMAND' for the details of a subcommand.
@@ -14,7 +14,8 @@ struct SMTQCommand: ParsableCommand {
         version: SMTQVersion.current,
         subcommands: [
             CheckConfigCommand.self, CollectCommand.self, ChartCommand.self, SimulateCommand.self, ImportCommand.self, ExportCommand.self,
-            ReportCommand.self, TraceCommand.self, EventsCommand.self, DatabaseCommand.self, SPCCommand.self, VersionCommand.self,
+            ReportCommand.self, TraceCommand.self, EventsCommand.self, StatusCommand.self, DatabaseCommand.self, SPCCommand.self,
+            VersionCommand.self,
         ]
     )
 }

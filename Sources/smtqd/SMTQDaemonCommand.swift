@@ -13,8 +13,11 @@ struct SMTQDaemonCommand: AsyncParsableCommand {
         commandName: "smtqd",
         abstract: "The smtq collector daemon.",
         discussion: """
-            Loads the configuration, tells systemd it is ready (Type=notify), reloads the configuration on \
-            SIGHUP (a configuration with problems is rejected and the running one kept) and stops on SIGTERM. \
+            Polls the configured devices into the database, keeps the configured control charts live, and \
+            serves /metrics and /api/status on metrics.listen. Tells systemd it is ready (Type=notify), sends \
+            STATUS= and WATCHDOG=1 while healthy, reloads the configuration on SIGHUP (a configuration with \
+            problems is rejected and the running one kept; devices added, removed or changed apply without \
+            touching the others) and on SIGTERM stops polling, stores and acknowledges what it read, and exits. \
             Logs go to standard error (the journal under systemd). Exit status 78 means the configuration has \
             problems; the unit does not restart on it.
             """,
@@ -52,12 +55,17 @@ struct SMTQDaemonCommand: AsyncParsableCommand {
             print(configuration.summary)
             return
         }
-        let supervisor = ConfigSupervisor(
-            path: config, initial: configuration,
-            notifier: SystemdNotifier(environment: ProcessInfo.processInfo.environment), logger: logger)
-        let group = ServiceGroup(configuration: .init(
-            services: [supervisor], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        var options = PipelineOptions(configPath: config)
+        options.notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment)
+        let pipeline: Pipeline
+        do {
+            pipeline = try Pipeline(configuration: configuration, options: options, logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("smtqd: \(error.message); nothing could be stored, so smtqd stops\n".utf8))
+            throw ExitCode.failure
+        }
+        try await pipeline.run()
+        logger.info("stopped")
     }
 }
 

@@ -82,7 +82,7 @@ struct DaemonCLITests {
         let (process, _, errorPipe) = try BinaryRunner.start(
             "smtqd", ["--config", config.path], environment: ["NOTIFY_SOCKET": receiver.path])
         defer { if process.isRunning { process.terminate() } }
-        #expect(receiver.waitFor("READY=1")?.contains("STATUS=configuration loaded: 0 devices") == true)
+        #expect(receiver.waitFor("READY=1")?.contains("STATUS=devices 0/0 up, 0 records in the last minute") == true)
 
         _ = try writeConfig(folder, valid: false)
         kill(process.processIdentifier, SIGHUP)

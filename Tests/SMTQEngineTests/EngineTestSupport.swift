@@ -28,10 +28,8 @@ final class EngineRig: @unchecked Sendable {
     func engine(_ charts: [ChartConfig], time: TimeConfig = TimeConfig()) throws -> SPCEngine {
         var logger = Logger(label: "test.spc")
         logger.logLevel = .warning
-        let engine = SPCEngine(charts: charts, time: time, reader: try StoreDatabase.openReadOnly(path: path),
-                               logger: logger) { [collected] point in
-            collected.withLock { $0.append(point) }
-        }
+        let engine = SPCEngine(charts: charts, time: time, reader: try StoreDatabase.openReadOnly(path: path), logger: logger)
+        engine.onPoint { [collected] point in collected.withLock { $0.append(point) } }
         writer.onCommit { engine.receive($0) }
         engine.start(tick: Duration.seconds(3600))
         return engine

@@ -159,7 +159,7 @@ public struct RecordDecoder: Sendable {
         guard let raw = RegisterCodec.number(slice, spec.type, spec.wordOrder) else {
             throw DecodeError(field: name, message: "not a number")
         }
-        let number = raw * spec.scale + spec.offset
+        let number = spec.scaled(raw)
         guard number.isFinite else { throw DecodeError(field: name, message: "not a finite number (\(number))") }
         return .number(number)
     }

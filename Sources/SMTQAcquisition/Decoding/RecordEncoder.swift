@@ -23,7 +23,7 @@ public struct RecordEncoder: Sendable {
                 let raw = map.first { $0.value == text }?.key ?? 0
                 words = RegisterCodec.encode(integer: Int64(raw), spec.type, spec.wordOrder)
             } else {
-                let value = ((number ?? text.flatMap(Double.init) ?? 0) - spec.offset) / spec.scale
+                let value = spec.unscaled(number ?? text.flatMap(Double.init) ?? 0)
                 words = spec.type.isInteger
                     ? RegisterCodec.encode(integer: Int64(value.rounded()), spec.type, spec.wordOrder)
                     : RegisterCodec.encode(float: value, spec.type, spec.wordOrder)

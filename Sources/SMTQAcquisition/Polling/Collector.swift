@@ -4,45 +4,163 @@ import SMTQCore
 import SMTQModbus
 
 /// Acquisition for a whole configuration: a connection runner per TCP device and per serial bus, all
-/// writing through one store writer.
+/// writing through one record sink. `apply` changes the configuration while it runs: only the runners whose
+/// devices were added, removed or changed are started or stopped, so the other devices keep their
+/// connections.
 public final class Collector: @unchecked Sendable {
-    private let runners: [ConnectionRunner]
-    private let pollers: [DevicePoller]
+    private struct Plan {
+        var key: String
+        var signature: RunnerSignature
+        var make: () -> ConnectionRunner
+    }
+
+    /// What a runner was built from; a runner whose signature is unchanged keeps running across a reload.
+    struct RunnerSignature: Equatable {
+        var devices: [DeviceConfig]
+        var profiles: [DeviceProfile]
+        var bus: SerialBusConfig?
+    }
+
+    private let sink: any RecordSink
+    private let logger: Logger
+    private let state = Locked<State>(State())
+    private struct State {
+        var runners: [String: (signature: RunnerSignature, runner: ConnectionRunner)] = [:]
+        var order: [String] = []
+        var started = false
+    }
 
     public init(configuration: Configuration, writer: any RecordSink, logger: Logger = Logger(label: "smtq.acquisition")) {
-        var pollers: [DevicePoller] = []
-        var runners: [ConnectionRunner] = []
-        func poller(_ device: DeviceConfig, pause: Duration = .zero) -> DevicePoller? {
-            guard let profile = configuration.profiles[device.profile] else { return nil }
-            let made = DevicePoller(device: device, profile: profile, products: configuration.products, writer: writer,
-                                    logger: logger, minimumPause: pause)
-            pollers.append(made)
-            return made
+        self.sink = writer
+        self.logger = logger
+        let plans = plan(configuration)
+        state.withLock { state in
+            for plan in plans { state.runners[plan.key] = (plan.signature, plan.make()) }
+            state.order = Self.deviceOrder(configuration)
         }
+    }
+
+    /// The runners a configuration needs, by key (`tcp DEVICE` or `bus PORT`).
+    private func plan(_ configuration: Configuration) -> [Plan] {
+        var plans: [Plan] = []
+        let products = configuration.products
         for device in configuration.devices {
-            guard case let .tcp(host, port) = device.transport, let made = poller(device) else { continue }
-            runners.append(ConnectionRunner(name: device.name, endpoint: .tcp(host: host, port: port), pollers: [made], logger: logger))
+            guard case let .tcp(host, port) = device.transport, let profile = configuration.profiles[device.profile] else { continue }
+            let signature = RunnerSignature(devices: [device.comparable], profiles: [profile], bus: nil)
+            plans.append(Plan(key: "tcp \(device.name)", signature: signature) { [sink, logger] in
+                let poller = DevicePoller(device: device, profile: profile, products: products, writer: sink, logger: logger)
+                return ConnectionRunner(name: device.name, endpoint: .tcp(host: host, port: port), pollers: [poller], logger: logger)
+            })
         }
         for bus in configuration.serialBuses {
-            let members = bus.deviceNames.compactMap(configuration.device(named:)).compactMap { poller($0, pause: bus.interFrameDelay) }
+            let members = bus.deviceNames.compactMap(configuration.device(named:)).compactMap { device in
+                configuration.profiles[device.profile].map { (device, $0) }
+            }
             guard !members.isEmpty else { continue }
-            runners.append(ConnectionRunner(name: bus.name, endpoint: .rtu(bus.settings.modbusLine), pollers: members, logger: logger))
+            var comparableBus = bus
+            comparableBus.deviceNames = []
+            let signature = RunnerSignature(devices: members.map(\.0.comparable), profiles: members.map(\.1), bus: comparableBus)
+            plans.append(Plan(key: "bus \(bus.settings.port)", signature: signature) { [sink, logger] in
+                let pollers = members.map { device, profile in
+                    DevicePoller(device: device, profile: profile, products: products, writer: sink, logger: logger,
+                                 minimumPause: bus.interFrameDelay)
+                }
+                return ConnectionRunner(name: bus.name, endpoint: .rtu(bus.settings.modbusLine), pollers: pollers, logger: logger)
+            })
         }
-        self.runners = runners
-        self.pollers = pollers
+        return plans
+    }
+
+    private static func deviceOrder(_ configuration: Configuration) -> [String] {
+        configuration.devices.map(\.name)
     }
 
     public func start() {
+        let runners = state.withLock { state -> [ConnectionRunner] in
+            state.started = true
+            return state.runners.values.map(\.runner)
+        }
         for runner in runners { runner.start() }
     }
 
-    /// Stops every runner after its request in progress.
+    /// Stops every runner after its request in progress (blocks until they have stopped).
     public func stop() {
+        let runners = state.withLock { state -> [ConnectionRunner] in
+            state.started = false
+            return state.runners.values.map(\.runner)
+        }
+        for runner in runners { runner.requestStop() }
         for runner in runners { runner.stop() }
+    }
+
+    /// What a reload changed.
+    public struct Changes: Sendable, Equatable {
+        public var started: [String] = []
+        public var stopped: [String] = []
+        public var restarted: [String] = []
+        public var unchanged = 0
+        public var isEmpty: Bool { started.isEmpty && stopped.isEmpty && restarted.isEmpty }
+    }
+
+    /// Moves to `configuration`: starts the runners of added devices, stops those of removed ones, restarts
+    /// those whose device, profile or bus changed; every other runner keeps its connection. Blocks while
+    /// stopping runners.
+    @discardableResult
+    public func apply(_ configuration: Configuration) -> Changes {
+        let plans = plan(configuration)
+        var changes = Changes()
+        var toStop: [ConnectionRunner] = []
+        var toStart: [ConnectionRunner] = []
+        state.withLock { state in
+            let wanted = Set(plans.map(\.key))
+            for (key, entry) in state.runners where !wanted.contains(key) {
+                toStop.append(entry.runner)
+                changes.stopped.append(key)
+                state.runners[key] = nil
+            }
+            for plan in plans {
+                if let existing = state.runners[plan.key] {
+                    if existing.signature == plan.signature {
+                        changes.unchanged += 1
+                        continue
+                    }
+                    toStop.append(existing.runner)
+                    changes.restarted.append(plan.key)
+                } else {
+                    changes.started.append(plan.key)
+                }
+                let runner = plan.make()
+                state.runners[plan.key] = (plan.signature, runner)
+                if state.started { toStart.append(runner) }
+            }
+            state.order = Self.deviceOrder(configuration)
+        }
+        for runner in toStop { runner.requestStop() }
+        for runner in toStop { runner.stop() }
+        for runner in toStart { runner.start() }
+        return changes
     }
 
     /// Every device's status, in configuration order.
     public var statuses: [DeviceStatus] {
-        pollers.map { $0.status.withLock { $0 } }
+        let (runners, order) = state.withLock { ($0.runners.values.map(\.runner), $0.order) }
+        let all = runners.flatMap { $0.pollers.map { $0.status.withLock { $0 } } }
+        let byName = Dictionary(all.map { ($0.device, $0) }, uniquingKeysWith: { first, _ in first })
+        return order.compactMap { byName[$0] }
+    }
+
+    /// The runners whose loop has not turned within its deadline (a wedged connection thread), by name.
+    public func stalledRunners(now: ContinuousClock.Instant = .now) -> [String] {
+        let runners = state.withLock { $0.runners.values.map(\.runner) }
+        return runners.filter { !$0.isAlive(now: now) }.map(\.name).sorted()
+    }
+}
+
+extension DeviceConfig {
+    /// The device without where it is written in the file (moving a device in the file changes nothing).
+    var comparable: DeviceConfig {
+        var copy = self
+        copy.definedAtLine = nil
+        return copy
     }
 }

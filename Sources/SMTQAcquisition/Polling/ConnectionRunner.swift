@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SMTQConfig
+import SMTQCore
 import SMTQModbus
 
 /// A thread that owns one Modbus connection and polls the devices behind it: one TCP device, or every
@@ -9,7 +10,7 @@ import SMTQModbus
 final class ConnectionRunner: @unchecked Sendable {
     let name: String
     private let endpoint: ModbusConnection.Endpoint
-    private let pollers: [DevicePoller]
+    let pollers: [DevicePoller]
     private let logger: Logger
     private let condition = NSCondition()
     private var stopping = false
@@ -18,6 +19,11 @@ final class ConnectionRunner: @unchecked Sendable {
     private var connectAllowedAt = ContinuousClock.now
     /// The connection was closed on purpose (`quirks.close_after_poll`): reconnecting is routine, not news.
     private var closedOnPurpose = false
+    /// When the loop must have turned again at the latest (liveness): the time it sleeps until plus the
+    /// longest a poll may take. A poll blocked on the record sink counts as alive (the sink has its own check).
+    private let heartbeat = Locked<(deadline: ContinuousClock.Instant, inSink: Bool)>((.now + .seconds(60), false))
+    /// The longest one poll may take: every request timing out on every retry, plus the pauses.
+    private let pollBudget: Duration
 
     init(name: String, endpoint: ModbusConnection.Endpoint, pollers: [DevicePoller], logger: Logger) {
         self.name = name
@@ -26,6 +32,27 @@ final class ConnectionRunner: @unchecked Sendable {
         self.logger = logger
         let first = pollers[0].device.backoff
         connectBackoff = Backoff(initial: first.initial, max: first.max, jitter: first.jitter)
+        let worst = pollers.map { poller -> Duration in
+            let attempts = Double(poller.device.retries + 1)
+            return poller.device.timeout * (attempts * 4) + poller.pause * 16 + .seconds(5)
+        }.max() ?? .seconds(30)
+        pollBudget = worst
+        for poller in pollers {
+            poller.onSink = { [heartbeat] inSink in heartbeat.withLock { $0.inSink = inSink } }
+        }
+    }
+
+    /// Whether the loop turned within its deadline (or is waiting on the record sink).
+    func isAlive(now: ContinuousClock.Instant) -> Bool {
+        heartbeat.withLock { $0.inSink || now <= $0.deadline }
+    }
+
+    /// Asks the thread to stop after the request in progress, without waiting.
+    func requestStop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
     }
 
     func start() {
@@ -53,6 +80,8 @@ final class ConnectionRunner: @unchecked Sendable {
 
     /// Sleeps until `instant` or until asked to stop.
     private func sleep(until instant: ContinuousClock.Instant) {
+        let deadline = max(instant, ContinuousClock.now) + pollBudget
+        heartbeat.withLock { $0.deadline = deadline }
         condition.lock()
         while !stopping, ContinuousClock.now < instant {
             _ = condition.wait(until: Date().addingTimeInterval((instant - ContinuousClock.now).totalSeconds))
@@ -100,7 +129,7 @@ final class ConnectionRunner: @unchecked Sendable {
             connectBackoff.reset()
             for poller in pollers {
                 poller.answeredSinceConnect = false
-                poller.status.withLock { $0.connected = true }
+                poller.status.withLock { $0.connected = true; $0.connectedSince = Date() }
             }
             if !closedOnPurpose {
                 for poller in pollers { poller.event(.connect, detail: "\(endpoint)") }
@@ -113,7 +142,10 @@ final class ConnectionRunner: @unchecked Sendable {
             connectAllowedAt = ContinuousClock.now + delay
             for poller in pollers {
                 poller.count(error)
-                poller.status.withLock { $0.consecutiveErrors += 1 }
+                poller.status.withLock {
+                    $0.consecutiveErrors += 1
+                    if $0.connectedSince == nil { $0.connectedSince = Date() }
+                }
             }
             if connectBackoff.failures == 1 {
                 logger.warning("cannot connect; retrying with back-off",
@@ -161,7 +193,7 @@ final class ConnectionRunner: @unchecked Sendable {
         connection.close()
         connectAllowedAt = ContinuousClock.now + connectBackoff.next()
         for poller in pollers {
-            poller.status.withLock { $0.connected = false; $0.reconnects += 1 }
+            poller.status.withLock { $0.connected = false; $0.connectedSince = Date(); $0.reconnects += 1 }
             poller.event(.disconnect, detail: reason)
         }
     }

@@ -51,7 +51,8 @@ extension DevicePoller {
     /// Mailbox: the latest record and its SEQ, read-only. A jump of more than one is recorded as lost records.
     /// A record that takes more than one request is read between two reads of SEQ and read again when SEQ
     /// moved, so a stored record is never a mix of two. With a `pending` register, 0 there means the
-    /// mailbox holds no record yet (nothing is decoded).
+    /// mailbox holds no record yet (nothing is decoded); 0 again after a record means the device restarted,
+    /// and so does a SEQ that goes back: a `reset` event, not a gap.
     func pollMailbox(_ connection: ModbusConnection) throws(ModbusError) {
         guard let sequence = profile.sequenceAddress, let record = profile.record, let decoder else { return }
         let block = record.address..<(record.address + record.length)
@@ -66,6 +67,11 @@ extension DevicePoller {
             let image = try read(ranges, connection)
             guard let first = image[seqRange]?.first, let values = image[block] else { return }
             if let flagRange, image[flagRange]?.first == 0 {
+                if cursor != nil, !mailboxRestarted {
+                    // Empty again after a record: the device restarted (its next SEQ is no gap).
+                    mailboxRestarted = true
+                    event(.reset, detail: "the mailbox is empty again after SEQ \(cursor?.seq ?? 0): the device restarted")
+                }
                 status.withLock { $0.lastSuccess = Date(); $0.consecutiveErrors = 0 }
                 return
             }
@@ -82,17 +88,21 @@ extension DevicePoller {
             attempt += 1
             if attempt >= 5 { return }
         }
-        if let cursor, Int(seq) == cursor.seq {
+        if let cursor, Int(seq) == cursor.seq, !mailboxRestarted || cursor.content == words {
             status.withLock { $0.lastSuccess = Date(); $0.consecutiveErrors = 0 }
             return
         }
-        if let cursor {
+        if let cursor, !mailboxRestarted {
             let jump = (Int(seq) - cursor.seq + 65_536) % 65_536
-            if jump > 1 {
+            if jump > 32_768 {
+                // SEQ went back: the device restarted its numbering; nothing is known to be lost.
+                event(.reset, detail: "SEQ went back from \(cursor.seq) to \(seq): the device restarted its numbering")
+            } else if jump > 1 {
                 event(.gap, count: jump - 1, detail: "SEQ \(cursor.seq) → \(seq)")
                 status.withLock { $0.lostRecords += jump - 1 }
             }
         }
+        mailboxRestarted = false
         let hostTime = Date()
         let update = DeviceCursorUpdate(device: device.identity, seq: Int(seq), content: words)
         let write: StoreWrite

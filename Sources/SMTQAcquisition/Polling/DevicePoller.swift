@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import SMTQConfig
 import SMTQCore
 import SMTQModbus
@@ -29,10 +30,19 @@ public final class DevicePoller {
     var cursorLoaded = false
     /// FIFO and mailbox: the last SEQ stored, with the registers of its record.
     var cursor: StoredCursor?
-    /// Counters: the last values read.
-    var lastCounters: [String: UInt64] = [:]
+    /// Counters: the values the next deltas are taken from (`pending`: the last read, `stored`: the last
+    /// known durable); shared with the writer's completion.
+    let counterBaseline = Locked<(pending: [String: UInt64], stored: [String: UInt64])>(([:], [:]))
+    /// The sample read the device refuses now (logged once per episode).
+    var samplingProblem: String?
+    /// The process values that are not finite now (logged once per episode).
+    var invalidProcessValues: String?
+    /// Mailbox: the device showed an empty mailbox after a record (it restarted): the next record starts afresh.
+    var mailboxRestarted = false
     /// Whether the device has answered any request since the connection was (re)made.
     var answeredSinceConnect = false
+    /// Told when a store call starts and ends (the runner's liveness does not count time spent in the sink).
+    var onSink: (@Sendable (Bool) -> Void)?
     /// Request plans by the ranges they read, computed once.
     private var plans: [[Range<Int>]: [Range<Int>]] = [:]
 
@@ -56,6 +66,9 @@ public final class DevicePoller {
 
     var name: String { device.name }
 
+    /// How long polls take (`smtq_device_poll_duration_seconds` under smtqd's metrics).
+    private lazy var pollTimer = Metrics.Timer(label: "smtq_device_poll_duration_seconds", dimensions: [("device", device.name)])
+
     /// One poll. Returns true when the device has more records waiting (poll again at once).
     public func poll(_ connection: ModbusConnection) throws(ModbusError) -> Bool {
         if !cursorLoaded {
@@ -63,18 +76,27 @@ public final class DevicePoller {
             cursorLoaded = true
         }
         status.withLock { $0.polls += 1 }
+        let started = ContinuousClock.now
+        defer { pollTimer.recordNanoseconds(Int64((ContinuousClock.now - started).totalSeconds * 1e9)) }
         var more = false
+        var refused: ModbusError?
         if profile.hasRecords {
-            switch profile.mode {
-            case .fifo: more = try pollFIFO(connection)
-            case .mailbox: try pollMailbox(connection)
-            case .counters: break
+            do throws(ModbusError) {
+                switch profile.mode {
+                case .fifo: more = try pollFIFO(connection)
+                case .mailbox: try pollMailbox(connection)
+                case .counters: break
+                }
+            } catch where error.isException {
+                // The device answered; its counters and process values are still read.
+                refused = error
             }
         }
         if !profile.counters.isEmpty || !profile.processValues.isEmpty, ContinuousClock.now >= nextSample {
             nextSample = ContinuousClock.now + device.pollInterval
             try sample(connection)
         }
+        if let refused { throw refused }
         return more
     }
 
@@ -104,8 +126,8 @@ public final class DevicePoller {
         guard error.kind == .exception(code: 2) else { return error }
         var explained = error
         let addressing = device.quirks.addressing ?? profile.addressing
-        let last = request.upperBound - 1
-        explained.message = "illegal data address: the device has no \(table.rawValue) registers \(request.lowerBound)–\(last) "
+        let registers = request.count == 1 ? "register \(request.lowerBound)" : "registers \(request.lowerBound)–\(request.upperBound - 1)"
+        explained.message = "illegal data address: the device has no \(table.rawValue) \(registers) "
             + "(profile addresses, \(addressing.rawValue); protocol address \(request.lowerBound + addressShift), count \(request.count)); "
             + "check the profile's addresses and 'addressing', or lower max_registers_per_request"
         return explained
@@ -195,7 +217,9 @@ public final class DevicePoller {
 
     /// Submits and waits until durable; nil when the store refused (the device keeps the record).
     func store(_ write: StoreWrite) -> WriteOutcome? {
+        onSink?(true)
         let outcome = writer.submitAndWait(write)
+        onSink?(false)
         if case let .refused(reason) = outcome {
             status.withLock { $0.lastError = "store: \(reason)" }
             logger.warning("store refused a record; it stays on the device", metadata: ["reason": "\(reason)"])

@@ -4,6 +4,8 @@ import Foundation
 public struct DeviceStatus: Sendable, Equatable {
     public var device: String
     public var connected = false
+    /// When `connected` last changed.
+    public var connectedSince: Date?
     public var lastSuccess: Date?
     public var consecutiveErrors = 0
     public var polls = 0

@@ -19,7 +19,7 @@ public struct DeviceProfile: Sendable, Hashable {
     /// Cumulative counters, read every poll interval in any mode.
     public var counters: [CounterSpec]
     /// Process values, sampled every poll interval in any mode.
-    public var processValues: [ProcessValueSpec] = []
+    public var processValues: [ProcessValueSpec]
     /// FIFO and mailbox modes: the sequence register of the head (or latest) record.
     public var sequenceAddress: Int?
     /// FIFO mode: the number of queued records. Mailbox mode (optional): non-zero once the mailbox holds a

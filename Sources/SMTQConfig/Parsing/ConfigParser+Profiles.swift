@@ -55,8 +55,9 @@ extension ConfigParser {
         switch mode {
         case .counters?, nil:
             for key in ["sequence", "pending", "ack", "record"] where map.contains(key) {
-                if modeNode != nil {
-                    map.errorAtKey(key, "'\(key)' is not used without records (mode counters)", expected: "mode fifo or mailbox for records")
+                if modeNode != nil || key != "record" {
+                    map.errorAtKey(key, "'\(key)' is not used without records (mode \(modeNode == nil ? "not given" : "counters"))",
+                                   expected: "mode: fifo or mailbox with a record block")
                 }
                 _ = map.optional(key)
             }
@@ -84,19 +85,21 @@ extension ConfigParser {
             if let recordNode = map.required("record", expected: "the record block layout") {
                 record = parseRecord(recordNode, defaults: defaults, addressRange: addressRange, space: &spaces[table])
             }
+            if table == .coils || table == .discrete {
+                map.errorAtKey("table", "records cannot be read from \(table.rawValue) (single bits)",
+                               expected: "table: holding or input for a profile with records")
+            }
         }
         guard let mode else { return nil }
         if mode == .counters, counters.isEmpty, processValues.isEmpty { return nil }
         if mode != .counters, record == nil || sequence == nil || (mode == .fifo && (pending == nil || ack == nil)) {
             return nil
         }
-        var profile = DeviceProfile(
+        return DeviceProfile(
             name: name, description: description, mode: mode, table: table, addressing: addressing,
             maxRegistersPerRequest: maxPerRequest, wordOrder: defaults.wordOrder,
-            stringByteOrder: defaults.stringByteOrder, counters: counters, sequenceAddress: sequence,
-            pendingAddress: pending, ackAddress: ack, record: record, file: node.file)
-        profile.processValues = processValues
-        return profile
+            stringByteOrder: defaults.stringByteOrder, counters: counters, processValues: processValues,
+            sequenceAddress: sequence, pendingAddress: pending, ackAddress: ack, record: record, file: node.file)
     }
 
     private func parseCounters(_ node: ConfigNode, defaults: FieldDefaults, addressRange: ClosedRange<Int>,
@@ -125,6 +128,7 @@ extension ConfigParser {
                                expected: "u16, u32 or u64 (a value that can go down is a process value)")
                 continue
             }
+            guard checkPlacement(name, field, table: table, addressRange: addressRange, at: item) else { continue }
             spaces.add(name, field.registers, table: table, at: item)
             counters.append(CounterSpec(name: name, table: table, field: field))
         }
@@ -160,10 +164,34 @@ extension ConfigParser {
                                expected: "lsl < usl")
                 continue
             }
+            guard checkPlacement(name, field, table: table, addressRange: addressRange, at: item) else { continue }
             spaces.add(name, field.registers, table: table, at: item)
             values.append(ProcessValueSpec(name: name, table: table, field: field, unit: unit, lsl: lsl, usl: usl))
         }
         return values
+    }
+}
+
+extension ConfigParser {
+    /// A value must end inside the address space, and a bit table (coils, discrete inputs) holds only
+    /// single bits: one `u16` or `bits` field per address.
+    fileprivate func checkPlacement(_ name: String, _ field: FieldSpec, table: RegisterTable, addressRange: ClosedRange<Int>,
+                                    at node: ConfigNode) -> Bool {
+        if field.registers.upperBound - 1 > addressRange.upperBound {
+            node.error("'\(name)' (\(field.type), \(field.type.width) registers from \(field.register)) runs past the last address \(addressRange.upperBound)",
+                       expected: "a lower address")
+            return false
+        }
+        if table == .coils || table == .discrete {
+            switch field.type {
+            case .u16, .bits(_, 1): return true
+            default:
+                node.error("'\(name)' is read from \(table.rawValue), which hold single bits, not \(field.type) values",
+                           expected: "type u16 or a one-bit bits field, or table: holding or input")
+                return false
+            }
+        }
+        return true
     }
 }
 

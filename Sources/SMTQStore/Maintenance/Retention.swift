@@ -7,9 +7,9 @@ public enum Retention {
     public static let batchSize = 2000
 
     /// Deletes (inside the caller's transaction) up to `limit` units older than `cutoff` with their defects
-    /// and measurements, and the rollup
-    /// rows, counter samples, process values, device events and delivered alerts before it. Returns the units deleted;
-    /// fewer than `limit` means nothing older is left.
+    /// and measurements, up to 5 × `limit` process values, and the rollup rows, counter samples, device
+    /// events and delivered alerts before it. Returns the units deleted (`limit` while process values are
+    /// left); fewer than `limit` means nothing older is left.
     @discardableResult
     public static func prune(_ db: Database, before cutoff: Date, limit: Int = batchSize) throws -> Int {
         let time = cutoff.storeMicroseconds
@@ -25,7 +25,6 @@ public enum Retention {
             let bucket = UnitInserter.bucket(time)
             try db.execute(sql: "DELETE FROM rollups WHERE bucket < ?", arguments: [bucket])
             try db.execute(sql: "DELETE FROM counter_samples WHERE time < ?", arguments: [time])
-            try db.execute(sql: "DELETE FROM process_values WHERE time < ?", arguments: [time])
             try db.execute(sql: "DELETE FROM device_events WHERE time < ?", arguments: [time])
             try db.execute(sql: """
                 DELETE FROM alert_outbox WHERE delivered_at IS NOT NULL AND alert_id IN (SELECT id FROM alerts WHERE raised_at < ?)
@@ -34,6 +33,13 @@ public enum Retention {
                 DELETE FROM alerts WHERE raised_at < ? AND id NOT IN (SELECT alert_id FROM alert_outbox)
                 """, arguments: [time])
         }
+        // Process values are the busiest table (every value every poll interval): a bounded batch too, so a
+        // first prune of an old database never holds the writer long.
+        let valueLimit = limit * 5
+        try db.execute(sql: """
+            DELETE FROM process_values WHERE id IN (SELECT id FROM process_values WHERE time < ? ORDER BY time LIMIT ?)
+            """, arguments: [time, valueLimit])
+        if db.changesCount >= valueLimit { return max(ids.count, limit) }
         return ids.count
     }
 }

@@ -53,8 +53,8 @@ public enum ChartEventQuery {
         var events = 0
         if let measurement = scope.measurement, programID == nil {
             // A process value of the station is one of its measurements (it has no program, so a chart of
-            // one program sees only the units' measurements). Arrival order: units and samples by time of
-            // storage is not comparable across the two tables, so both follow time there.
+            // one program sees only the units' measurements). In arrival order (unit-count subgroups) the
+            // units' values come before the process values, as the live engine takes each committed batch.
             let values = ScopeConditions(stations: [stationID], program: nil, since: since, until: until, table: "p.")
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT time, value FROM (
@@ -115,6 +115,11 @@ public enum ChartEventQuery {
     /// Every measurement and process value name, sorted.
     public static func measurementNames(_ db: Database) throws -> [String] {
         try String.fetchAll(db, sql: "SELECT name FROM measurements UNION SELECT name FROM process_values ORDER BY name")
+    }
+
+    /// The highest stored process value id (the live engine skips what its warm start already read).
+    public static func lastProcessValueID(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT max(id) FROM process_values") ?? 0
     }
 
     /// The highest stored unit id (the live engine skips committed batches its warm start already read).

@@ -17,7 +17,10 @@ public struct JSONLImporter {
 
     public struct Report: Sendable {
         public var lines = 0
+        /// Units and process values stored.
         public var stored = 0
+        /// Of `stored`, the process values.
+        public var storedProcessValues = 0
         public var duplicates = 0
         public var problems: [Problem] = []
         /// Whether anything was written.
@@ -55,6 +58,7 @@ public struct JSONLImporter {
             switch writer.submitAndWait(write) {
             case let .durable(stored, duplicates):
                 report.stored += stored
+                if case .processValues = write { report.storedProcessValues += stored }
                 report.duplicates += duplicates
                 report.wroteRecords = report.wroteRecords || stored > 0
             case let .refused(reason):
@@ -93,7 +97,12 @@ public struct JSONLImporter {
             do {
                 try body(try InterchangeLine.decode(line, with: decoder), reader.lineNumber)
             } catch let error as DecodingError {
-                onProblem(Problem(file: displayName, line: reader.lineNumber, message: Self.describe(error)))
+                var message = Self.describe(error)
+                if case .keyNotFound = error, line.range(of: Data("\"serial\"".utf8)) == nil,
+                   line.range(of: Data("\"value\"".utf8)) != nil {
+                    message += " (a process value line needs \"type\":\"process_value\")"
+                }
+                onProblem(Problem(file: displayName, line: reader.lineNumber, message: message))
             }
         }
     }

@@ -14,12 +14,23 @@ public struct StoredUnit: Sendable {
     }
 }
 
+/// A process value as committed, with its row id (the live engine skips what its warm start read).
+public struct StoredProcessValue: Sendable, Equatable {
+    public var id: Int64
+    public var record: ProcessValueRecord
+
+    public init(id: Int64, record: ProcessValueRecord) {
+        self.id = id
+        self.record = record
+    }
+}
+
 /// Everything one transaction stored.
 public struct CommittedBatch: Sendable {
     public var units: [StoredUnit]
-    public var processValues: [ProcessValueRecord]
+    public var processValues: [StoredProcessValue]
 
-    public init(units: [StoredUnit], processValues: [ProcessValueRecord] = []) {
+    public init(units: [StoredUnit], processValues: [StoredProcessValue] = []) {
         self.units = units
         self.processValues = processValues
     }

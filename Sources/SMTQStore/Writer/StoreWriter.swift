@@ -2,6 +2,7 @@ import DequeModule
 import Foundation
 import GRDB
 import Logging
+import Metrics
 import SMTQConfig
 import SMTQCore
 
@@ -27,6 +28,7 @@ public final class StoreWriter: RecordSink, @unchecked Sendable {
         var completion: Completion
         /// A caller blocks until this write is durable.
         var awaited: Bool
+        var submitted: ContinuousClock.Instant
     }
 
     public let path: String
@@ -35,6 +37,11 @@ public final class StoreWriter: RecordSink, @unchecked Sendable {
     private let logger: Logger
     private let identities = IdentityCache()
     private let retryInterval: Duration
+    /// Liveness and figures for the daemon.
+    public let health = WriterHealth()
+    /// A test-only fault: while this file exists the writer holds its batch and commits nothing (a wedged
+    /// writer, for the watchdog test). From `SMTQ_TEST_WEDGE_WRITER_FILE`; unset in production.
+    private let wedgeFile = ProcessInfo.processInfo.environment["SMTQ_TEST_WEDGE_WRITER_FILE"]
 
     // Guarded by `condition`.
     private let condition = NSCondition()
@@ -88,7 +95,7 @@ public final class StoreWriter: RecordSink, @unchecked Sendable {
             return
         }
         if pending.isEmpty { firstPendingAt = .now }
-        pending.append(Pending(write: write, completion: completion, awaited: awaited))
+        pending.append(Pending(write: write, completion: completion, awaited: awaited, submitted: .now))
         if awaited { awaitedPending += 1 }
         heldRecords += count
         condition.signal()
@@ -155,6 +162,7 @@ public final class StoreWriter: RecordSink, @unchecked Sendable {
     private func run() {
         while true {
             condition.lock()
+            if pending.isEmpty, maintenance.isEmpty, !stopping, !retentionDue { health.waiting() }
             while pending.isEmpty, maintenance.isEmpty, !stopping, !retentionDue {
                 if options.retention == nil {
                     condition.wait()
@@ -180,6 +188,7 @@ public final class StoreWriter: RecordSink, @unchecked Sendable {
             let handlers = commitHandlers
             let finishing = stopping && pending.isEmpty
             condition.unlock()
+            health.working()
 
             if !batch.isEmpty { commit(batch, count: count, handlers: handlers) }
             for job in jobs { runMaintenance(job) }
@@ -198,6 +207,8 @@ public final class StoreWriter: RecordSink, @unchecked Sendable {
     }
 
     private func commit(_ batch: [Pending], count: Int, handlers: [CommitHandler]) {
+        while let wedgeFile, FileManager.default.fileExists(atPath: wedgeFile) { Thread.sleep(forTimeInterval: 0.05) }
+        let started = ContinuousClock.now
         var outcomes: [WriteOutcome] = []
         var committed = CommittedBatch(units: [])
         do {
@@ -215,14 +226,19 @@ public final class StoreWriter: RecordSink, @unchecked Sendable {
             requeue(batch)
             if !failing {
                 failing = true
+                health.failing(true)
                 logger.error("database write failed; records are held in memory and not acknowledged until it works again",
                              metadata: ["database": "\(path)", "problem": "\(problem.message)", "held": "\(count)"])
             }
+            health.waiting()
             sleepBeforeRetry()
             return
         }
+        let now = ContinuousClock.now
+        health.committed(records: count, took: now - started, lags: batch.map { now - $0.submitted })
         if failing {
             failing = false
+            health.failing(false)
             logger.notice("database writes work again", metadata: ["database": "\(path)"])
         }
         condition.lock()
@@ -272,7 +288,7 @@ public final class StoreWriter: RecordSink, @unchecked Sendable {
                                              value.value, value.unit, value.lsl, value.usl])
                 if db.changesCount > 0 {
                     stored += 1
-                    committed.processValues.append(value)
+                    committed.processValues.append(StoredProcessValue(id: db.lastInsertedRowID, record: value))
                 }
             }
             return .durable(stored: stored, duplicates: values.count - stored)

@@ -3,28 +3,34 @@ import Foundation
 import Logging
 import SMTQAcquisition
 import SMTQConfig
-import SMTQEngine
+import SMTQDaemon
 import SMTQReports
-import SMTQStore
 
-/// `smtq collect`: run acquisition in the foreground into the database, with the daemon's code.
-struct CollectCommand: ParsableCommand {
+/// `smtq collect`: the daemon's pipeline (`SMTQDaemon.Pipeline`, the very composition smtqd runs) in the
+/// foreground, then each device's status.
+struct CollectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "collect",
         abstract: "Poll the configured devices into the database in the foreground, then print each device's status.",
         discussion: """
-            The same pollers, bus workers, writer and live SPC engine that smtqd runs; SPC signals are logged as \
-            warnings. Stops after --seconds, or on Ctrl-C or SIGTERM; records already read are stored and \
-            acknowledged before it exits.
+            The same pipeline smtqd runs (pollers and bus workers, the store's writer, the live SPC engine; SPC \
+            signals are logged as warnings), without systemd. --http also serves metrics.listen (/metrics and \
+            /api/status). Stops after --seconds, or on Ctrl-C or SIGTERM; records already read are stored and \
+            acknowledged before it exits. SIGHUP re-reads the configuration as smtqd does.
             """
     )
 
     @Option(help: "The configuration file.") var config: String
     @Option(help: "Run this many seconds (default: until stopped).") var seconds: Double?
     @Option(help: "Write to this database instead of the configuration's.") var db: String?
+    @Flag(help: "Serve metrics.listen (/metrics, /api/status) as smtqd does.") var http = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.") var logLevel: Logger.Level = .warning
 
-    func run() throws {
+    func validate() throws {
+        if let seconds, !(seconds > 0) { throw ValidationError("--seconds must be above 0") }
+    }
+
+    func run() async throws {
         let level = logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -39,26 +45,18 @@ struct CollectCommand: ParsableCommand {
             throw ExitCode(ConfigError.exitCode)
         }
         if let db { configuration.storage.databasePath = db }
-        let writer: StoreWriter
-        let engine: SPCEngine
+        var options = PipelineOptions(configPath: config)
+        options.serveHTTP = http
+        options.stopAfter = seconds.map { .milliseconds(Int64($0 * 1000)) }
+        let pipeline: Pipeline
         do {
-            writer = try StoreWriter(options: configuration.storage)
-            engine = SPCEngine(charts: configuration.spc.charts, time: configuration.time,
-                               reader: try StoreDatabase.openReadOnly(path: configuration.storage.databasePath)) { _ in }
+            pipeline = try Pipeline(configuration: configuration, options: options, logger: Logger(label: "smtq.collect"))
         } catch {
-            Console.error("smtq: \(error)")
+            Console.error("smtq collect: \(error.message)")
             throw ExitCode.failure
         }
-        let collector = Collector(configuration: configuration, writer: writer)
-        let signals = StopSignals()
-        writer.onCommit { engine.receive($0) }
-        engine.start()
-        collector.start()
-        signals.wait(seconds: seconds)
-        collector.stop()
-        writer.shutdown()
-        engine.stop()
-        print(Self.statusTable(collector.statuses), terminator: "")
+        try await pipeline.run()
+        print(Self.statusTable(pipeline.statuses), terminator: "")
     }
 
     /// The final per-device table: `records` counts stored unit records (undecodable ones only under `bad`),

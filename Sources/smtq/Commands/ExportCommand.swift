@@ -7,11 +7,13 @@ import SMTQStore
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Export units, defects, measurements or device events as JSON Lines or CSV, in time order.",
+        abstract: "Export units, defects, measurements, process values or device events as JSON Lines or CSV, in time order.",
         discussion: """
             'units' as jsonl is exactly the record interchange schema, so 'smtq import' reads it back \
             unchanged. 'defects' and 'measurements' write one row per defect or measurement with its unit's \
-            line, station, device, program, serial, position, result, time and cycle_ms. 'events' writes the \
+            line, station, device, program, serial, position, result, time and cycle_ms. 'process-values' \
+            writes the sampled process values as interchange lines ("type":"process_value", which 'smtq \
+            import' reads back) or CSV rows. 'events' writes the \
             device events (as 'smtq events' lists them): time, device, line, station, kind, count, detail. \
             Output streams to standard output in constant memory; the database is opened read-only.
             """

@@ -6,10 +6,12 @@ import SMTQStore
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import units from JSON Lines files in the record interchange schema.",
+        abstract: "Import units and process values from JSON Lines files in the record interchange schema.",
         discussion: """
-            Each line is one unit (see README, "Record interchange schema"). Importing is idempotent: a unit \
-            already stored (same serial, station and time) is counted as a duplicate and not stored again. \
+            Each line is one unit, or one process value with "type":"process_value" (see README, "Record \
+            interchange schema"). Importing is idempotent: a unit already stored (same serial, station and \
+            time), or a process value (same station, device, name and time), is counted as a duplicate and not \
+            stored again. \
             By default the whole file is checked first and, if any line is bad, every bad line is reported as \
             FILE:LINE: what is wrong and nothing from that file is stored (exit 65). With --skip-bad the good \
             lines are stored and the bad ones reported. The database is created if it does not exist.
@@ -54,7 +56,9 @@ struct ImportCommand: ParsableCommand {
                 failedFiles += 1
                 continue
             }
-            var summary = "\(file): \(report.stored) units stored, \(report.duplicates) already present"
+            var summary = "\(file): \(report.stored - report.storedProcessValues) units"
+                + (report.storedProcessValues > 0 ? " and \(report.storedProcessValues) process values" : "")
+                + " stored, \(report.duplicates) already present"
             if !report.problems.isEmpty { summary += ", \(report.problems.count) bad lines skipped" }
             print(summary)
         }

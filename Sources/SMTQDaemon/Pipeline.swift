@@ -1,0 +1,136 @@
+import Foundation
+import GRDB
+import Logging
+import ServiceLifecycle
+import SMTQAcquisition
+import SMTQConfig
+import SMTQCore
+import SMTQEngine
+import SMTQStore
+import UnixSignals
+
+/// How a front end runs the pipeline.
+public struct PipelineOptions: Sendable {
+    /// The configuration file (re-read on SIGHUP).
+    public var configPath: String
+    /// Serve `metrics.listen` (smtqd does; `smtq collect` with `--http`).
+    public var serveHTTP = true
+    public var notifier = SystemdNotifier(environment: [:])
+    /// Stop by itself after this long (`smtq collect --seconds`).
+    public var stopAfter: Duration?
+    /// How long the writer may take to commit what is queued at shutdown.
+    public var writerShutdownTimeout: Duration = .seconds(20)
+    /// Long-running parts that join the group (the alert dispatcher). They start last and stop first.
+    public var extraServices: [any Service] = []
+
+    public init(configPath: String) {
+        self.configPath = configPath
+    }
+}
+
+/// Something the pipeline cannot start without (nothing could be stored).
+public struct PipelineError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// smtqd's composition, shared by `smtqd` and `smtq collect`: the store's writer, the live SPC engine fed by
+/// its commits, the pollers and bus workers writing through it, the HTTP server and the systemd supervisor,
+/// as swift-service-lifecycle services in one group. Graceful shutdown runs in reverse order of start:
+/// the supervisor says STOPPING, the pollers stop (a record already stored is still acknowledged), the
+/// writer commits what is queued, the engine processes its last batches, then the HTTP server stops.
+public final class Pipeline: Sendable {
+    public let writer: StoreWriter
+    public let engine: SPCEngine
+    public let collector: Collector
+    let board: StatusBoard
+    let options: PipelineOptions
+    let logger: Logger
+    private let current: Locked<SMTQConfig.Configuration>
+    /// A read-only connection for status figures (alerts pending).
+    let reader: DatabaseQueue
+
+    /// Opens (creates or migrates) the database and builds the parts; nothing runs yet.
+    public init(configuration: SMTQConfig.Configuration, options: PipelineOptions, logger: Logger) throws(PipelineError) {
+        self.options = options
+        self.logger = logger
+        current = Locked(configuration)
+        do {
+            var storeLogger = logger
+            storeLogger[metadataKey: "part"] = "store"
+            writer = try StoreWriter(options: configuration.storage, logger: storeLogger)
+            reader = try StoreDatabase.openReadOnly(path: configuration.storage.databasePath)
+        } catch {
+            throw PipelineError(message: "cannot open the database: \(error)")
+        }
+        var engineLogger = logger
+        engineLogger[metadataKey: "part"] = "spc"
+        engine = SPCEngine(charts: configuration.spc.charts, time: configuration.time, reader: reader, logger: engineLogger)
+        var acquisitionLogger = logger
+        acquisitionLogger[metadataKey: "part"] = "acquisition"
+        collector = Collector(configuration: configuration, writer: writer, logger: acquisitionLogger)
+        board = StatusBoard(reader: reader)
+        engine.onPoint { [board] point in board.record(point) }
+        writer.onCommit { [engine] batch in engine.receive(batch) }
+    }
+
+    /// The configuration in force.
+    public var configuration: SMTQConfig.Configuration { current.withLock { $0 } }
+
+    /// Every device's status, in configuration order.
+    public var statuses: [DeviceStatus] { collector.statuses }
+
+    /// Warms the engine, starts the pollers, and runs until SIGTERM/SIGINT (or `stopAfter`); returns when
+    /// everything has stopped.
+    public func run() async throws {
+        await Blocking.run("engine.start") { [engine] in engine.start() }
+        collector.start()
+        var services: [any Service] = []
+        if options.serveHTTP, let listen = configuration.metrics {
+            services.append(HTTPService(pipeline: self, listen: listen, logger: logger))
+        }
+        services += [EngineService(engine: engine), WriterService(writer: writer, timeout: options.writerShutdownTimeout),
+                     CollectorService(collector: collector)]
+        services += options.extraServices
+        services.append(SupervisorService(pipeline: self))
+        let group = ServiceGroup(configuration: .init(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        if let stopAfter = options.stopAfter {
+            Task {
+                try? await Task.sleep(for: stopAfter)
+                await group.triggerGracefulShutdown()
+            }
+        }
+        try await group.run()
+    }
+
+    /// Moves to a new configuration (SIGHUP): devices added, removed or changed start and stop without
+    /// touching the others' connections; charts are rebuilt; what needs a restart is named. Blocks.
+    func apply(_ fresh: SMTQConfig.Configuration) -> [String] {
+        let old = configuration
+        var notes: [String] = []
+        var next = fresh
+        next.storage.databasePath = old.storage.databasePath
+        if next.storage != old.storage {
+            notes.append("storage settings changed: they apply after a restart (systemctl restart smtqd)")
+            next.storage = old.storage
+        }
+        if next.metrics != old.metrics {
+            notes.append("metrics.listen changed: it applies after a restart")
+            next.metrics = old.metrics
+        }
+        if next.products != old.products {
+            notes.append("products changed: measurement spec limits apply to devices as they restart (a changed device, or smtqd)")
+        }
+        let changes = collector.apply(next)
+        for key in changes.started { notes.append("started \(key)") }
+        for key in changes.stopped { notes.append("stopped \(key)") }
+        for key in changes.restarted { notes.append("restarted \(key) (its settings changed)") }
+        if next.spc.charts != old.spc.charts || next.time != old.time {
+            engine.update(charts: next.spc.charts, time: next.time)
+            notes.append("SPC charts reloaded (\(next.spc.charts.count))")
+        }
+        current.withLock { $0 = next }
+        return notes
+    }
+}

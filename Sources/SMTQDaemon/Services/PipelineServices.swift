@@ -1,0 +1,42 @@
+import Foundation
+import ServiceLifecycle
+import SMTQAcquisition
+import SMTQEngine
+import SMTQStore
+
+/// The pollers and bus workers as a service: started before the group runs; on graceful shutdown they stop
+/// after their request in progress, including the ACK of a record already stored.
+struct CollectorService: Service {
+    let collector: Collector
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await Blocking.run("collector.stop") { collector.stop() }
+    }
+}
+
+/// The store's writer as a service: on graceful shutdown (after the pollers stopped) it commits what is
+/// queued and stops its thread.
+struct WriterService: Service {
+    let writer: StoreWriter
+    let timeout: Duration
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await Blocking.run("writer.shutdown") { writer.shutdown(timeout: timeout) }
+    }
+}
+
+/// The live SPC engine as a service: on graceful shutdown (after the writer's last commit) it processes
+/// what it was handed and stops its clock.
+struct EngineService: Service {
+    let engine: SPCEngine
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await Blocking.run("engine.stop") {
+            engine.drain()
+            engine.stop()
+        }
+    }
+}

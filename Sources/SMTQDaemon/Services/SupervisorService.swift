@@ -1,0 +1,122 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import SMTQConfig
+import SMTQCore
+import UnixSignals
+
+/// systemd's side of the daemon: READY=1 once the database is open and the pollers have started (the
+/// pipeline starts them before the group runs), a STATUS= line every few seconds, WATCHDOG=1 only while
+/// the liveness check passes (the writer is waiting for work or has held its batch for less than its
+/// deadline, and every poller loop turned within its interval plus its request budget), reloads on SIGHUP,
+/// and STOPPING=1 when the graceful shutdown begins. It starts last, so it is the first to stop.
+struct SupervisorService: Service {
+    let pipeline: Pipeline
+
+    private var notifier: SystemdNotifier { pipeline.options.notifier }
+    private var logger: Logger { pipeline.logger }
+
+    func run() async throws {
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        await refresh()
+        notifier.notify("READY=1\nSTATUS=\(statusLine(alive: true))")
+        logger.info("ready", metadata: ["config": "\(pipeline.options.configPath)",
+                                        "devices": "\(pipeline.configuration.devices.count)"])
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await _ in hangups { await reload() }
+                }
+                group.addTask { await tick() }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+        notifier.notify("STOPPING=1\nSTATUS=stopping: polling stops, queued records are stored and acknowledged")
+        logger.info("stopping")
+    }
+
+    /// Every second: liveness and the watchdog; every five seconds: the STATUS line.
+    private func tick() async {
+        let watchdog = notifier.watchdogInterval
+        var lastPing = ContinuousClock.now
+        var lastStatus = ContinuousClock.now
+        var wasAlive = true
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            let now = ContinuousClock.now
+            let stalled = pipeline.collector.stalledRunners(now: now)
+            let writerAlive = pipeline.writer.health.isAlive(now: now, deadline: pipeline.writerDeadline)
+            let alive = writerAlive && stalled.isEmpty
+            if alive != wasAlive {
+                if alive {
+                    logger.notice("liveness restored; watchdog pings resume")
+                } else {
+                    logger.critical("liveness check failed; watchdog pings stop so systemd restarts the service",
+                                    metadata: ["writer": "\(writerAlive ? "ok" : "wedged")",
+                                               "stalled": "\(stalled.joined(separator: ","))"])
+                }
+                wasAlive = alive
+            }
+            if let watchdog, alive, now - lastPing >= watchdog / 2 {
+                notifier.notify("WATCHDOG=1")
+                lastPing = now
+            }
+            if now - lastStatus >= .seconds(5) {
+                await refresh()
+                notifier.notify("STATUS=\(statusLine(alive: alive))")
+                lastStatus = now
+            }
+        }
+    }
+
+    /// Samples the record counts and reads the outbox (off the concurrency pool).
+    private func refresh() async {
+        let total = pipeline.statuses.reduce(0) { $0 + $1.recordsRead }
+        pipeline.board.sampleRecords(total: total)
+        await Blocking.run("status.read") { [board = pipeline.board] in board.refreshAlertsPending() }
+    }
+
+    private func statusLine(alive: Bool) -> String {
+        let statuses = pipeline.statuses
+        let total = statuses.reduce(0) { $0 + $1.recordsRead }
+        var line = "devices \(statuses.filter(\.connected).count)/\(statuses.count) up, "
+            + "\(pipeline.board.recordsLastMinute(total: total)) records in the last minute, writer backlog \(pipeline.writer.backlog), "
+            + "alerts pending \(pipeline.board.alertsPending.map(String.init) ?? "unknown")"
+        if pipeline.writer.health.snapshot.failing { line += ", DATABASE WRITES FAILING (records held, not acknowledged)" }
+        if !alive { line += ", NOT LIVE" }
+        return line
+    }
+
+    /// Re-reads the configuration; a bad one is rejected with check-config's one-line messages and the
+    /// running one stays.
+    private func reload() async {
+        notifier.notify("RELOADING=1\nMONOTONIC_USEC=\(MonotonicClock.microseconds)")
+        let path = pipeline.options.configPath
+        let loaded: Result<Configuration, ConfigError> = await Blocking.run("config.load") {
+            do throws(ConfigError) { return .success(try ConfigLoader.load(path: path)) } catch { return .failure(error) }
+        }
+        switch loaded {
+        case let .failure(error):
+            for diagnostic in error.diagnostics {
+                logger.error("configuration problem", metadata: ["problem": "\(diagnostic)"])
+            }
+            logger.error("reload rejected; the running configuration stays in force",
+                         metadata: ["config": "\(path)", "problems": "\(error.diagnostics.count)"])
+        case let .success(fresh):
+            let notes = await Blocking.run("config.apply") { [pipeline] in pipeline.apply(fresh) }
+            for note in notes { logger.notice("reload", metadata: ["change": "\(note)"]) }
+            logger.info("configuration reloaded", metadata: ["config": "\(path)", "devices": "\(fresh.devices.count)"])
+        }
+        notifier.notify("READY=1\nSTATUS=\(statusLine(alive: true))")
+    }
+}
+
+/// `CLOCK_MONOTONIC` in microseconds, as systemd's `MONOTONIC_USEC` wants it.
+enum MonotonicClock {
+    static var microseconds: UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) * 1_000_000 + UInt64(time.tv_nsec) / 1000
+    }
+}

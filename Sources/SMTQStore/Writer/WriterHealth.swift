@@ -1,0 +1,61 @@
+import Foundation
+import Metrics
+import SMTQCore
+
+/// What the writer thread tells the daemon about itself: whether it is alive (a batch in hand for longer
+/// than a deadline is a wedged writer; waiting for work is alive), its last commit, whether the disk is
+/// refusing writes, and the figures smtqd's metrics show.
+public final class WriterHealth: Sendable {
+    /// One look at the writer.
+    public struct Snapshot: Sendable, Equatable {
+        /// When the thread took the work it is doing now (nil: waiting for work).
+        public var busySince: ContinuousClock.Instant?
+        public var lastCommit: Date?
+        /// The disk refuses writes (full, read-only): records are held in memory.
+        public var failing: Bool
+        public var commits: Int
+        public var recordsCommitted: Int
+    }
+
+    private let state = Locked(Snapshot(busySince: nil, lastCommit: nil, failing: false, commits: 0, recordsCommitted: 0))
+    private let commitTimer = Metrics.Timer(label: "smtq_writer_commit_duration_seconds")
+    private let batchSizes = Recorder(label: "smtq_writer_batch_records", aggregate: true)
+    private let durableLag = Metrics.Timer(label: "smtq_writer_durable_lag_seconds")
+
+    public var snapshot: Snapshot { state.withLock { $0 } }
+
+    /// Whether the writer is waiting for work, or has been at its current work for less than `deadline`.
+    public func isAlive(now: ContinuousClock.Instant = .now, deadline: Duration) -> Bool {
+        state.withLock { $0.busySince.map { now - $0 < deadline } ?? true }
+    }
+
+    func working() {
+        state.withLock { if $0.busySince == nil { $0.busySince = .now } }
+    }
+
+    func waiting() {
+        state.withLock { $0.busySince = nil }
+    }
+
+    func committed(records: Int, took: Duration, lags: [Duration]) {
+        state.withLock {
+            $0.lastCommit = Date()
+            $0.commits += 1
+            $0.recordsCommitted += records
+        }
+        commitTimer.recordNanoseconds(took.nanoseconds)
+        batchSizes.record(records)
+        for lag in lags { durableLag.recordNanoseconds(lag.nanoseconds) }
+    }
+
+    func failing(_ failing: Bool) {
+        state.withLock { $0.failing = failing }
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

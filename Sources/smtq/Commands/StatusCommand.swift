@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import SMTQConfig
+import SMTQCore
+import SMTQDaemon
+import SMTQReports
+
+/// `smtq status`: asks the running smtqd (its `/api/status` on `metrics.listen`) how its devices, writer,
+/// charts and alerts are doing. Never opens the database.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Ask the running smtqd how its devices, writer, charts and alerts are doing.",
+        discussion: """
+            Reads smtqd's /api/status at metrics.listen of the configuration (or --url). Per device: up or down \\
+            and since when, the last record, records and samples stored, duplicates, records lost in gaps, torn \\
+            reads, bad records, request errors, reconnects and the last error; the writer's backlog and last \\
+            commit; the SPC signals of the last hour; alerts pending. Exit 0 when the daemon answered and is \\
+            live, 1 when it is not live or a device is down, 3 when no daemon answers.
+            """
+    )
+
+    @Option(help: "The configuration file (its metrics.listen is where smtqd answers).") var config = "/etc/smtq/smtq.yaml"
+    @Option(help: "The daemon's base URL instead, e.g. http://127.0.0.1:9464.") var url: String?
+    @Option(help: "table or json.") var format: Format = .table
+
+    enum Format: String, ExpressibleByArgument {
+        case table, json
+    }
+
+    func run() async throws {
+        let base = try baseURL()
+        guard let endpoint = URL(string: base + "/api/status") else {
+            Console.error("smtq status: '\(base)' is not a URL such as http://127.0.0.1:9464")
+            throw ExitCode(64)
+        }
+        var request = URLRequest(url: endpoint)
+        request.timeoutInterval = 5
+        let data: Data
+        do {
+            let (body, response) = try await URLSession.shared.data(for: request)
+            guard let http = response as? HTTPURLResponse, http.statusCode == 200 else {
+                Console.error("smtq status: \(base) answered, but not as smtqd does (no /api/status there)")
+                throw ExitCode(3)
+            }
+            data = body
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            Console.error("smtq status: no smtqd is answering at \(base) (\(error.localizedDescription)); is it running? (systemctl status smtqd)")
+            throw ExitCode(3)
+        }
+        let status: DaemonStatus
+        do {
+            status = try DaemonStatus.decoder.decode(DaemonStatus.self, from: data)
+        } catch {
+            Console.error("smtq status: \(base)/api/status did not send smtqd's status (a different program, or another smtq version)")
+            throw ExitCode(3)
+        }
+        switch format {
+        case .json: print(String(decoding: data, as: UTF8.self))
+        case .table: print(Self.render(status), terminator: "")
+        }
+        if !status.alive || status.devicesUp < status.devices.count { throw ExitCode(1) }
+    }
+
+    /// `--url`, else `metrics.listen` of the configuration (a wildcard listen address is asked on loopback).
+    private func baseURL() throws -> String {
+        if let url { return url.hasSuffix("/") ? String(url.dropLast()) : url }
+        let configuration: Configuration
+        do {
+            configuration = try ConfigLoader.load(path: config)
+        } catch {
+            for diagnostic in error.diagnostics { Console.error(diagnostic.description) }
+            throw ExitCode(ConfigError.exitCode)
+        }
+        guard let listen = configuration.metrics else {
+            Console.error("smtq status: \(config) sets no metrics.listen, where smtqd serves its status; set it (e.g. 127.0.0.1:9464) and restart smtqd, or give --url")
+            throw ExitCode(64)
+        }
+        let host = ["0.0.0.0", "::", ""].contains(listen.host) ? "127.0.0.1" : listen.host
+        return "http://" + (host.contains(":") ? "[\(host)]" : host) + ":\(listen.port)"
+    }
+
+    static func render(_ status: DaemonStatus) -> String {
+        var out = "smtqd \(status.version), up since \(status.startedAt), \(status.alive ? "live" : "NOT LIVE (the watchdog is not fed)")\n"
+        out += "config \(status.config), database \(status.database)\n"
+        out += "devices \(status.devicesUp)/\(status.devices.count) up, \(status.recordsLastMinute) records in the last minute\n\n"
+        let header = ["device", "state", "since", "last record", "records", "samples", "dup", "lost", "torn", "bad", "timeouts",
+                      "exceptions", "crc", "reconnects", "last error"]
+        let rows = status.devices.map { device -> [String] in
+            [device.name, device.connected ? "up" : "down", device.since ?? "-", device.lastRecord ?? "-", String(device.records),
+             String(device.samples), String(device.duplicates), String(device.lostRecords), String(device.tornReads),
+             String(device.badRecords), String(device.timeouts), String(device.exceptions), String(device.crcErrors),
+             String(device.reconnects), device.lastError ?? "-"]
+        }
+        out += TextTable.render(header: header, rows: rows) + "\n"
+        let writer = status.writer
+        out += "writer: backlog \(writer.backlog), last commit \(writer.lastCommit ?? "none yet"), \(writer.commits) commits"
+        out += writer.failing ? ", DATABASE WRITES FAILING (records held in memory, not acknowledged)" : ""
+        out += writer.alive ? "\n" : ", WEDGED\n"
+        if status.signalsLastHour.isEmpty {
+            out += "SPC: no signals in the last hour (\(status.charts.count) charts)\n"
+        } else {
+            out += "SPC signals in the last hour:\n"
+            out += TextTable.render(header: ["chart", "series", "point", "ended", "value", "signals"], rows: status.signalsLastHour.map {
+                [$0.chart, $0.series, String($0.index), $0.end, $0.value.map(InterchangeJSON.number) ?? "n/a",
+                 $0.signals.joined(separator: ",")]
+            })
+        }
+        out += "alerts pending: \(status.alertsPending.map(String.init) ?? "unknown")\n"
+        return out
+    }
+}
