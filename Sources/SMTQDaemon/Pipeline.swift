@@ -55,6 +55,10 @@ public final class Pipeline: Sendable {
         self.options = options
         self.logger = logger
         current = Locked(configuration)
+        if options.serveHTTP, configuration.metrics != nil {
+            // swift-metrics is bound once per process, before the parts make their timers.
+            _ = DaemonMetrics.shared
+        }
         do {
             var storeLogger = logger
             storeLogger[metadataKey: "part"] = "store"

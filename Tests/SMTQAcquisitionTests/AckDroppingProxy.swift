@@ -69,7 +69,7 @@ final class AckDroppingProxy: @unchecked Sendable {
     }
 
     private func acceptLoop() {
-        while !state.withLock { $0 }.stopping {
+        while !state.withLock({ $0.stopping }) {
             let client = accept(listener, nil, nil)
             guard client >= 0 else { return }
             let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -123,7 +123,7 @@ final class AckDroppingProxy: @unchecked Sendable {
             if swallow {
                 // Function 6 answers with an echo of the request.
                 guard Self.writeAll(client, frame) else { return }
-                while state.withLock { $0 }.hold, !state.withLock { $0 }.released { Thread.sleep(forTimeInterval: 0.01) }
+                while state.withLock({ $0.hold && !$0.released }) { Thread.sleep(forTimeInterval: 0.01) }
                 continue
             }
             guard Self.writeAll(upstream, frame) else { return }

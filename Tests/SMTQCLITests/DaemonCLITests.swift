@@ -41,6 +41,22 @@ struct DaemonCLITests {
             return count > 0 ? String(decoding: buffer[..<count], as: UTF8.self) : nil
         }
 
+        /// Every datagram that arrives within `seconds`.
+        func messages(for seconds: Double) -> [String] {
+            var collected: [String] = []
+            let deadline = Date().addingTimeInterval(seconds)
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while Date() < deadline {
+                let count = recv(descriptor, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+                if count > 0 {
+                    collected.append(String(decoding: buffer[..<count], as: UTF8.self))
+                } else {
+                    usleep(20_000)
+                }
+            }
+            return collected
+        }
+
         /// Datagrams until one contains `text`.
         func waitFor(_ text: String) -> String? {
             while let message = receive() {

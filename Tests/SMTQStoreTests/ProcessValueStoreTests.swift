@@ -22,7 +22,7 @@ struct ProcessValueStoreTests {
         do {
             let writer = try database.writer()
             defer { writer.shutdown() }
-            writer.onCommit { batch in committed.withLock { $0 += batch.processValues } }
+            writer.onCommit { batch in committed.withLock { $0 += batch.processValues.map(\.record) } }
             #expect(writer.submitAndWait(.processValues(values)) == .durable(stored: 100, duplicates: 0))
             #expect(writer.submitAndWait(.processValues(Array(values.prefix(10)))) == .durable(stored: 0, duplicates: 10))
             #expect(writer.submitAndWait(.units([IncomingUnit(record: Sample.unit(serial: "S1", station: "OVEN-1", at: 3))],

@@ -89,7 +89,7 @@ struct WriterTests {
             }
         }
         let deadline = Date().addingTimeInterval(10)
-        while acknowledged.withLock { $0 } < 30, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        while acknowledged.withLock({ $0 }) < 30, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         #expect(acknowledged.withLock { $0 } == 30)
         #expect(writer.backlog == 0)
         #expect(logs.messages(at: .error).count == 1)

@@ -36,14 +36,16 @@ struct SupervisorService: Service {
         logger.info("stopping")
     }
 
-    /// Every second: liveness and the watchdog; every five seconds: the STATUS line.
+    /// Every second (or a quarter of the watchdog interval): liveness and the watchdog; every five seconds:
+    /// the STATUS line.
     private func tick() async {
         let watchdog = notifier.watchdogInterval
         var lastPing = ContinuousClock.now
         var lastStatus = ContinuousClock.now
         var wasAlive = true
+        let period = watchdog.map { min(.seconds(1), $0 / 4) } ?? .seconds(1)
         while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(1))
+            try? await Task.sleep(for: period)
             let now = ContinuousClock.now
             let stalled = pipeline.collector.stalledRunners(now: now)
             let writerAlive = pipeline.writer.health.isAlive(now: now, deadline: pipeline.writerDeadline)

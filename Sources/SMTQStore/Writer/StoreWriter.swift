@@ -336,10 +336,11 @@ public final class StoreWriter: RecordSink, @unchecked Sendable {
                 return .commit
             }
         }
-        if deleted.withLock { $0 } > 0 {
-            logger.debug("retention pruned units", metadata: ["units": "\(deleted.withLock { $0 })"])
+        let count = deleted.withLock { $0 }
+        if count > 0 {
+            logger.debug("retention pruned units", metadata: ["units": "\(count)"])
         }
-        nextRetention = ContinuousClock.now + (deleted.withLock { $0 } >= Retention.batchSize ? .milliseconds(200) : .seconds(600))
+        nextRetention = ContinuousClock.now + (count >= Retention.batchSize ? .milliseconds(200) : .seconds(600))
     }
 
     private func runMaintenance(_ job: @Sendable (Database) throws -> Void) {
