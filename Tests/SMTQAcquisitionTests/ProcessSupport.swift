@@ -37,6 +37,13 @@ enum Processes {
             return text
         }
 
+        /// Waits for a command that ends by itself, then its output.
+        func finish() -> String {
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return text
+        }
+
         deinit {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }

@@ -89,17 +89,71 @@ struct ProfilePartsTests: AcquisitionSuite {
     /// Process values are measurements of their station for the reports and the export.
     private func reportsReadProcessValues(zone3: Int) throws {
         let export = try Processes.Running("smtq", ["export", "process-values", "--db", database])
-        let lines = export.stop().split(separator: "\n")
+        let lines = export.finish().split(separator: "\n")
         #expect(lines.count == Processes.count(database, "SELECT count(*) FROM process_values"))
         #expect(lines.allSatisfy { $0.hasPrefix(#"{"v":1,"type":"process_value","line":"L1","station":"OVEN-1","device":"oven1","#) })
         let capability = try Processes.Running("smtq", ["report", "capability", "--db", database, "--measurement", "zone3",
-                                                        "--format", "json"]).stop()
+                                                        "--format", "json"]).finish()
         #expect(capability.contains("(process value)") && capability.contains("\"n\":\(zone3)"), "\(capability)")
         let chart = try Processes.Running("smtq", ["report", "spc", "--db", database, "--chart", "imr", "--line", "L1",
-                                                   "--station", "OVEN-1", "--measurement", "zone3", "--format", "json"]).stop()
+                                                   "--station", "OVEN-1", "--measurement", "zone3", "--format", "json"]).finish()
         let object = try JSONSerialization.jsonObject(with: Data(chart.utf8)) as? [String: Any]
         let individuals = (object?["individuals"] as? [String: Any])?["points"] as? [Any]
         #expect(individuals?.count == zone3, "\(chart.prefix(400))")
+    }
+
+    @Test("a value at an address the device refuses loses only itself: records drain, the other samples are stored")
+    func refusedValueLosesOnlyItself() throws {
+        let port = Processes.freePort()
+        let log = folder.appendingPathComponent("sim.jsonl")
+        let served = try writeProfile("oven-x", Self.ovenProfile)
+        let simulator = try Processes.Running("smtq", [
+            "simulate", "--kind", "aoi", "--listen", "127.0.0.1:\(port)", "--rate", "1000", "--count", "200",
+            "--serial-prefix", "X-", "--log", log.path, "--profile-file", served, "--profile", "oven-x"])
+        defer { simulator.stop() }
+        // The collector's profile also asks for a value the device does not have: the simulator has 4096
+        // registers, so holding 5000 is refused with "illegal data address".
+        _ = try writeProfile("oven-y", Self.ovenProfile + "\n  - {name: ghost, address: 5000, type: u16}")
+        Processes.wait(seconds: 15) { (try? Processes.simulatorLog(log).count) == 200 }
+        let config = try writeConfig("""
+              - {name: oven1, line: L1, station: OVEN-1, kind: aoi, profile: oven-y, tcp: "127.0.0.1:\(port)",
+                 unit_id: 1, poll_interval: 50ms, timeout: 500ms}
+            """)
+        let collector = try Processes.Running("smtq", ["collect", "--config", config])
+        let complete = Processes.wait(seconds: 20) { Processes.count(database) >= 200 }
+        Thread.sleep(forTimeInterval: 0.5)
+        let output = collector.stop()
+        #expect(complete, "the backlog drains although one value is refused (\(Processes.count(database)) of 200)")
+        let names = Set(try StoreDatabase.openReadOnly(path: database).read {
+            try String.fetchAll($0, sql: "SELECT DISTINCT name FROM process_values")
+        })
+        #expect(names == ["zone3", "o2_ppm", "speed"], "the other values are stored: \(names)")
+        #expect(Processes.count(database, "SELECT count(*) FROM counter_samples") > 0)
+        let row = Self.statusRow(output, device: "oven1")
+        #expect(row["exceptions"] != "0" && row["last error"]?.contains("no holding register 5000") == true, "\(output)")
+        #expect(Processes.count(database, "SELECT count(*) FROM device_events WHERE kind = 'error'") == 1,
+                "the refusal is recorded once per episode")
+    }
+
+    @Test("a mailbox device that restarts its numbering is a reset, not 65,000 lost records")
+    func mailboxRestart() throws {
+        let port = Processes.freePort()
+        let profile = try writeProfile("aoi-mb", Self.mailbox.replacingOccurrences(of: "sequence: 0\n", with: "sequence: 0\npending: 1\n"))
+        let simulator = try Processes.Running("smtq", [
+            "simulate", "--kind", "aoi", "--mode", "mailbox", "--listen", "127.0.0.1:\(port)", "--rate", "10", "--count", "40",
+            "--first-seq", "50", "--reboot-after", "15", "--serial-prefix", "RB-", "--profile-file", profile, "--profile", "aoi-mb"])
+        defer { simulator.stop() }
+        let config = try writeConfig("""
+              - {name: aoi1, line: L1, station: AOI-1, kind: aoi, profile: aoi-mb, tcp: "127.0.0.1:\(port)",
+                 unit_id: 1, poll_interval: 20ms, timeout: 500ms}
+            """)
+        let collector = try Processes.Running("smtq", ["collect", "--config", config])
+        Processes.wait(seconds: 20) { Processes.count(database, "SELECT count(*) FROM units WHERE serial = 'RB-40'") == 1 }
+        let output = collector.stop()
+        #expect(Processes.count(database, "SELECT count(*) FROM device_events WHERE kind = 'reset'") == 2, "\(output)")
+        let lost = Processes.count(database, "SELECT coalesce(sum(count), 0) FROM device_events WHERE kind = 'gap'")
+        #expect(lost < 10, "records lost at 10 records/s with a 20 ms poll: \(lost)")
+        #expect(Int(Self.statusRow(output, device: "aoi1")["lost"] ?? "") == lost)
     }
 
     static let mailbox = """

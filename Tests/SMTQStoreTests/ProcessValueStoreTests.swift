@@ -74,6 +74,7 @@ struct ProcessValueStoreTests {
             #"{"type":"process_value","line":"L1","station":"OVEN-1","device":"o","time":"2026-11-24T08:00:00Z","value":1}"#,
             #"{"type":"reading","line":"L1"}"#,
             #"{"type":"process_value","line":"L1","station":"OVEN-1","device":"o","name":"z","time":"2026-11-24T08:00:00Z","value":"hot"}"#,
+            #"{"line":"L1","station":"OVEN-1","device":"o","name":"z","time":"2026-11-24T08:00:00Z","value":1}"#,
         ].joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
         let writer = try database.writer()
         defer { writer.shutdown() }
@@ -83,6 +84,7 @@ struct ProcessValueStoreTests {
             "bad.jsonl:2: missing key 'name'",
             "bad.jsonl:3: 'type': 'reading' is not a record type (unit or process_value)",
             "bad.jsonl:4: 'value' should be a number",
+            #"bad.jsonl:5: missing key 'program' (a process value line needs "type":"process_value")"#,
         ])
         #expect(report.stored == 0)
     }

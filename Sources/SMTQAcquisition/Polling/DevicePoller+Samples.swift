@@ -4,9 +4,9 @@ import SMTQCore
 import SMTQModbus
 
 extension DevicePoller {
-    /// Reads the counters and process values of one poll interval, each register table on its own (a table
-    /// the device refuses with an exception loses only its own values), and stores them. A connection-level
-    /// failure (timeout, lost connection) is thrown: the connection is suspect for every part.
+    /// Reads the counters and process values of one poll interval (a request the device refuses with an
+    /// exception loses only its own values) and stores them. A connection-level failure (timeout, lost
+    /// connection) is thrown: the connection is suspect for every part.
     ///
     /// Samples are not acknowledged to anyone, so nothing waits for their commit: they join whatever
     /// transaction the writer commits next.
@@ -17,11 +17,7 @@ extension DevicePoller {
         for table in RegisterTable.allCases where tables.contains(table) {
             let ranges = profile.counters.filter { $0.table == table }.map(\.field.registers)
                 + profile.processValues.filter { $0.table == table }.map(\.field.registers)
-            do throws(ModbusError) {
-                images[table] = try read(ranges, from: table, connection)
-            } catch where error.isException {
-                refused = error
-            }
+            images[table] = try read(ranges, from: table, connection, refused: &refused)
         }
         if let refused { samplePartFailed(refused) } else { samplingProblem = nil }
         let now = Date()

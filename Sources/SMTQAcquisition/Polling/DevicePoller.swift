@@ -104,18 +104,34 @@ public final class DevicePoller {
 
     /// Reads `ranges` (profile addresses) of `table` with as few requests as allowed, retrying failed requests.
     func read(_ ranges: [Range<Int>], from table: RegisterTable? = nil, _ connection: ModbusConnection) throws(ModbusError) -> RegisterImage {
+        var refused: ModbusError?
+        let image = try read(ranges, from: table, connection, refused: &refused, stopAtRefusal: true)
+        if let refused { throw refused }
+        return image
+    }
+
+    /// Like `read`, but a request the device answers with an exception is left out of the image (and
+    /// reported in `refused`) while the other requests go on: one bad address loses only its own values.
+    /// Connection-level failures are thrown.
+    func read(_ ranges: [Range<Int>], from table: RegisterTable? = nil, _ connection: ModbusConnection,
+              refused: inout ModbusError?, stopAtRefusal: Bool = false) throws(ModbusError) -> RegisterImage {
         let table = table ?? profile.table
         var image = RegisterImage()
         let requests = plan(ranges)
         for request in requests {
-            let values = try withRetries("reading") { () throws(ModbusError) -> [UInt16] in
-                do throws(ModbusError) {
-                    return try connection.read(table.modbusTable, address: request.lowerBound + addressShift, count: request.count, name: name)
-                } catch {
-                    throw explained(error, table: table, request: request)
+            if refused != nil, stopAtRefusal { break }
+            do throws(ModbusError) {
+                let values = try withRetries("reading") { () throws(ModbusError) -> [UInt16] in
+                    do throws(ModbusError) {
+                        return try connection.read(table.modbusTable, address: request.lowerBound + addressShift, count: request.count, name: name)
+                    } catch {
+                        throw explained(error, table: table, request: request)
+                    }
                 }
+                image.store(values, at: request.lowerBound)
+            } catch where error.isException {
+                refused = refused ?? error
             }
-            image.store(values, at: request.lowerBound)
         }
         answeredSinceConnect = true
         return image

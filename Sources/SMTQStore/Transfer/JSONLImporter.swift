@@ -99,7 +99,7 @@ public struct JSONLImporter {
             } catch let error as DecodingError {
                 var message = Self.describe(error)
                 if case .keyNotFound = error, line.range(of: Data("\"serial\"".utf8)) == nil,
-                   line.range(of: Data("\"value\"".utf8)) != nil {
+                   line.range(of: Data("\"type\"".utf8)) == nil, line.range(of: Data("\"value\"".utf8)) != nil {
                     message += " (a process value line needs \"type\":\"process_value\")"
                 }
                 onProblem(Problem(file: displayName, line: reader.lineNumber, message: message))
