@@ -55,6 +55,11 @@ public final class Pipeline: Sendable {
         self.options = options
         self.logger = logger
         current = Locked(configuration)
+        let files = OpenFileLimit.raise()
+        if files < configuration.devices.count + 64 {
+            logger.warning("the open-file limit is low for this many devices; raise LimitNOFILE",
+                           metadata: ["limit": "\(files)", "devices": "\(configuration.devices.count)"])
+        }
         if options.serveHTTP, configuration.metrics != nil {
             // swift-metrics is bound once per process, before the parts make their timers.
             _ = DaemonMetrics.shared

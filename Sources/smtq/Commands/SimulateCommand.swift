@@ -99,6 +99,7 @@ struct SimulateCommand: ParsableCommand {
             throw ExitCode.failure
         }
         Console.error("simulating \(kind.rawValue) (\(mode.rawValue), profile \(profile.name)) unit \(options.unitIDs.map(String.init).joined(separator: ",")) on \(listen ?? serial ?? "")")
+        OpenFileLimit.raise()
         let signals = StopSignals()
         simulator.run { signals.isRequested }
     }
