@@ -4,7 +4,7 @@ import SMTQCore
 
 /// The installed program as a plant runs it: the built `smtqd` polling N simulated AOIs (reference profile,
 /// FIFO, a record every ten seconds each) at 1 Hz over loopback TCP, each device its own connection, the
-/// simulators in their own processes (250 devices each). Measured from outside over a window after a
+/// simulators in their own processes (200 devices each: unit ids go to 247). Measured from outside over a window after a
 /// warm-up: smtqd's CPU (utime + stime from /proc/PID/stat) as a share of one core, its peak and final RSS,
 /// and each device's achieved poll rate (from /api/status). `--stop-records N` instead measures how long
 /// SIGTERM takes with N queued records being drained.
@@ -19,6 +19,8 @@ struct DaemonBenchmark: ParsableCommand {
     @Option(help: "Poll interval in milliseconds.") var intervalMs = 1000
     @Option(help: "Instead: queue this many records over 10 devices, start smtqd, SIGTERM it mid-drain, time the exit.")
     var stopRecords: Int?
+    @Option(help: "The smtqd binary to measure (default: the one beside smtq-bench), e.g. one built with --static-swift-stdlib.")
+    var smtqdPath: String?
 
     func run() throws {
         let folder = NSTemporaryDirectory() + "smtq-bench-daemon-\(getpid())"
@@ -27,13 +29,13 @@ struct DaemonBenchmark: ParsableCommand {
         try String(contentsOfFile: Self.repository + "/config/profiles/aoi-reference.yaml", encoding: .utf8)
             .write(toFile: folder + "/profiles/aoi-reference.yaml", atomically: true, encoding: .utf8)
         if let stopRecords { return try stopTime(folder: folder, records: stopRecords) }
-        let perSimulator = 250
+        let perSimulator = 200
         let simulatorCount = (devices + perSimulator - 1) / perSimulator
         var simulators: [Process] = []
         defer { for simulator in simulators { simulator.terminate(); simulator.waitUntilExit() } }
         var lines: [String] = []
         for index in 0..<simulatorCount {
-            let port = 30_000 + Int.random(in: 0..<20_000)
+            let port = Bench.freePort()
             let units = (1...min(perSimulator, devices - index * perSimulator)).map { $0 }
             simulators.append(try Self.start(Self.smtq, ["simulate", "--kind", "aoi", "--listen", "127.0.0.1:\(port)", "--rate", "0.1",
                                                          "--serial-prefix", "S\(index)-"] + units.flatMap { ["--unit-id", String($0)] }))
@@ -42,10 +44,10 @@ struct DaemonBenchmark: ParsableCommand {
                              + "tcp: \"127.0.0.1:\(port)\", unit_id: \(unit), poll_interval: \(intervalMs)ms, timeout: 2s}")
             }
         }
-        let metricsPort = 30_000 + Int.random(in: 20_000..<30_000)
+        let metricsPort = Bench.freePort()
         let config = try writeConfig(folder: folder, devices: lines, metricsPort: metricsPort)
         Thread.sleep(forTimeInterval: 1)
-        let daemon = try Self.start(Self.smtqd, ["--config", config, "--log-level", "warning"])
+        let daemon = try Self.start(smtqdPath ?? Self.smtqd, ["--config", config, "--log-level", "warning"])
         defer { daemon.terminate(); daemon.waitUntilExit() }
         Thread.sleep(forTimeInterval: 10)
         let pid = daemon.processIdentifier
@@ -64,6 +66,7 @@ struct DaemonBenchmark: ParsableCommand {
         let asked = 1000.0 / Double(intervalMs)
         let worst = rates.min() ?? 0
         let below = rates.filter { $0 < asked * 0.95 }.count
+        print("daemon: \(smtqdPath ?? Self.smtqd)")
         print(String(format: "daemon: %d devices at %.1f Hz over %.0f s: CPU %.2f %% of one core, RSS peak %.1f MB (now %.1f MB), "
                      + "worst device %.3f polls/s (%.1f %% of asked), %d devices below 95 %%, %d threads",
                      devices, asked, wall, 100 * cpu / wall, Double(peak) / 1024, Double(Self.residentKB(pid)) / 1024,
@@ -77,16 +80,16 @@ struct DaemonBenchmark: ParsableCommand {
         var lines: [String] = []
         let perDevice = max(1, records / 10) * 3
         for index in 0..<10 {
-            let port = 30_000 + Int.random(in: 0..<20_000)
+            let port = Bench.freePort()
             simulators.append(try Self.start(Self.smtq, ["simulate", "--kind", "aoi", "--listen", "127.0.0.1:\(port)", "--rate", "100000",
                                                          "--count", String(perDevice), "--serial-prefix", "T\(index)-"]))
             lines.append("  - {name: d\(index), line: L1, station: S\(index), kind: aoi, profile: aoi-reference, "
                          + "tcp: \"127.0.0.1:\(port)\", unit_id: 1, poll_interval: 100ms}")
         }
-        let metricsPort = 30_000 + Int.random(in: 20_000..<30_000)
+        let metricsPort = Bench.freePort()
         let config = try writeConfig(folder: folder, devices: lines, metricsPort: metricsPort)
         Thread.sleep(forTimeInterval: 2)
-        let daemon = try Self.start(Self.smtqd, ["--config", config, "--log-level", "warning"])
+        let daemon = try Self.start(smtqdPath ?? Self.smtqd, ["--config", config, "--log-level", "warning"])
         var stored = 0
         let deadline = Date().addingTimeInterval(60)
         while stored < records, Date() < deadline {
@@ -109,7 +112,8 @@ struct DaemonBenchmark: ParsableCommand {
 
     /// A count per device from /api/status (polls by default).
     private func polls(_ port: Int, key: String = "polls") throws -> [String: Int] {
-        let (_, text) = try Bench.process("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/api/status"])
+        let (_, text) = try Bench.process("/usr/bin/curl", ["-sf", "--retry", "5", "--retry-connrefused", "--retry-delay", "1",
+                                                             "http://127.0.0.1:\(port)/api/status"])
         let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] ?? [:]
         let list = object["devices"] as? [[String: Any]] ?? []
         return Dictionary(list.map { ($0["name"] as? String ?? "", $0[key] as? Int ?? 0) }, uniquingKeysWith: { first, _ in first })
@@ -148,6 +152,6 @@ struct DaemonBenchmark: ParsableCommand {
     private static func statusField(_ pid: Int32, _ name: String) -> Int {
         guard let data = FileHandle(forReadingAtPath: "/proc/\(pid)/status").flatMap({ try? $0.readToEnd() }) else { return 0 }
         return String(decoding: data, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix(name) }
-            .flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") } ?? 0
+            .flatMap { Int($0.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "") } ?? 0
     }
 }

@@ -29,7 +29,9 @@ struct DeviceMessagesTests: AcquisitionSuite {
                   - {name: inspected, address: 5001, type: u32}
             """)
         let collector = try Processes.Running("smtq", ["collect", "--config", config])
-        #expect(Processes.wait(seconds: 30) { Processes.count(database, "SELECT count(*) FROM device_events WHERE kind = 'error'") > 0 })
+        #expect(Processes.wait(seconds: 30) {
+            Processes.count(database, "SELECT count(*) FROM device_events WHERE detail LIKE '%illegal data address%'") > 0
+        })
         let output = collector.stop()
         let row = Self.statusRow(output, device: "far")
         #expect(row["exceptions"] != "0", "\(output)")
@@ -48,7 +50,9 @@ struct DeviceMessagesTests: AcquisitionSuite {
                  poll_interval: 50ms, timeout: 200ms, retries: 0, backoff: {initial: 50ms, max: 100ms}}
             """)
         let collector = try Processes.Running("smtq", ["collect", "--config", config])
-        #expect(Processes.wait(seconds: 30) { Processes.count(database, "SELECT count(*) FROM device_events WHERE kind = 'error'") > 0 })
+        #expect(Processes.wait(seconds: 30) {
+            Processes.count(database, "SELECT count(*) FROM device_events WHERE detail LIKE '%unit id may be wrong%'") > 0
+        })
         let output = collector.stop()
         let row = Self.statusRow(output, device: "aoi7")
         #expect(row["timeouts"] != "0", "\(output)")

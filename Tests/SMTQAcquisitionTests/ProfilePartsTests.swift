@@ -131,7 +131,7 @@ struct ProfilePartsTests: AcquisitionSuite {
         #expect(Processes.count(database, "SELECT count(*) FROM counter_samples") > 0)
         let row = Self.statusRow(output, device: "oven1")
         #expect(row["exceptions"] != "0" && row["last error"]?.contains("no holding register 5000") == true, "\(output)")
-        #expect(Processes.count(database, "SELECT count(*) FROM device_events WHERE kind = 'error'") == 1,
+        #expect(Processes.count(database, "SELECT count(*) FROM device_events WHERE kind = 'error' AND detail LIKE '%illegal data address%'") == 1,
                 "the refusal is recorded once per episode")
     }
 
@@ -181,7 +181,7 @@ struct ProfilePartsTests: AcquisitionSuite {
         Thread.sleep(forTimeInterval: 1.5)
         let output = collector.stop()
         let row = Self.statusRow(output, device: "aoi1")
-        let errors = Processes.count(database, "SELECT count(*) FROM device_events WHERE kind = 'error'")
+        let errors = Processes.count(database, "SELECT count(*) FROM device_events WHERE kind = 'error' AND detail LIKE 'undecodable record%'")
         if flag {
             #expect(row["bad"] == "0" && row["records"] == "0" && errors == 0, "\(output)")
         } else {

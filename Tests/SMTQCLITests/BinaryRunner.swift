@@ -14,12 +14,12 @@ enum BinaryRunner {
 
     /// Starts `executable` without waiting for it.
     static func start(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-                      currentDirectory: URL? = nil) throws -> (Process, Pipe, Pipe) {
+                      unset: [String] = [], currentDirectory: URL? = nil) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = executable.hasPrefix("/") ? URL(fileURLWithPath: executable)
             : productsFolder.appendingPathComponent(executable)
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }.filter { !unset.contains($0.key) }
         process.currentDirectoryURL = currentDirectory ?? packageRoot
         let output = Pipe(), error = Pipe()
         process.standardOutput = output
@@ -31,8 +31,8 @@ enum BinaryRunner {
 
     /// Runs `executable` to completion.
     static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-                    currentDirectory: URL? = nil) throws -> Result {
-        let (process, output, error) = try start(executable, arguments, environment: environment,
+                    unset: [String] = [], currentDirectory: URL? = nil) throws -> Result {
+        let (process, output, error) = try start(executable, arguments, environment: environment, unset: unset,
                                                  currentDirectory: currentDirectory)
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         let errorData = error.fileHandleForReading.readDataToEndOfFile()

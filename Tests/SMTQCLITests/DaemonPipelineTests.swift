@@ -231,6 +231,39 @@ struct DaemonPipelineTests {
         #expect(none.standardError.contains("no smtqd is answering at http://127.0.0.1:\(metrics)"))
     }
 
+    @Test("a port already in use is one log line and collection goes on; a database that cannot be opened is a clear exit")
+    func faultsAtStart() throws {
+        let port = TestNetwork.freePort(), taken = TestNetwork.freePort()
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(taken).bigEndian
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(bound == 0 && listen(listener, 1) == 0)
+        let simulator = try simulator(port: port, prefix: "P-")
+        defer { simulator.stop() }
+        let config = try writeConfig([device("aoi1", port: port, station: "AOI-1")], metricsPort: taken)
+        let daemon = try Running("smtqd", ["--config", config])
+        #expect(wait(seconds: 20) { (try? storedSerials().count) ?? 0 > 5 }, "collection goes on without the HTTP server")
+        #expect(daemon.stop().status == 0)
+        let log = daemon.output
+        #expect(log.contains("cannot serve HTTP") && log.contains("127.0.0.1:\(taken)"), "\(log.suffix(600))")
+
+        let blocked = folder.appendingPathComponent("not-a-folder")
+        try "x".write(to: blocked, atomically: true, encoding: .utf8)
+        let badPath = folder.appendingPathComponent("bad.yaml").path
+        try "storage:\n  database: \(blocked.path)/smtq.sqlite\ndevices: []\n".write(toFile: badPath, atomically: true, encoding: .utf8)
+        let result = try BinaryRunner.run("smtqd", ["--config", badPath])
+        #expect(result.status == 1)
+        let lines = result.standardError.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].hasPrefix("smtqd: cannot open the database") && lines[0].contains("nothing could be stored"),
+                "\(result.standardError)")
+    }
+
     func scrape(_ port: Int) throws -> String {
         let result = try BinaryRunner.run("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/metrics"])
         return result.standardOutput

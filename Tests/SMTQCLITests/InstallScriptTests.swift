@@ -8,25 +8,8 @@ struct InstallScriptTests {
 
     /// Runs `scripts/install` with DESTDIR (when given); PREFIX and SMTQ_BUILD_DIR from the caller are dropped.
     func install(_ arguments: [String], destdir: URL?) throws -> BinaryRunner.Result {
-        let process = Process()
-        process.executableURL = Self.script
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["PREFIX"] = nil
-        environment["SMTQ_BUILD_DIR"] = nil
-        environment["DESTDIR"] = destdir?.path
-        process.environment = environment
-        process.currentDirectoryURL = BinaryRunner.packageRoot
-        let output = Pipe(), error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return .init(status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
-                     standardError: String(decoding: errorData, as: UTF8.self))
+        try BinaryRunner.run(Self.script.path, arguments, environment: destdir.map { ["DESTDIR": $0.path] } ?? [:],
+                             unset: ["PREFIX", "SMTQ_BUILD_DIR"] + (destdir == nil ? ["DESTDIR"] : []))
     }
 
     /// Installs with `--bin-dir` the built products and `--prefix prefix` into `destdir`.

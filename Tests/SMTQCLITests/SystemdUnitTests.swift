@@ -4,18 +4,7 @@ import Testing
 /// systemd/smtqd.service checked by systemd's own analyser, with ExecStart pointed at the built daemon.
 struct SystemdUnitTests {
     func analyze(_ arguments: [String]) throws -> BinaryRunner.Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-analyze")
-        process.arguments = arguments
-        let output = Pipe(), error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return .init(status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
-                     standardError: String(decoding: errorData, as: UTF8.self))
+        try BinaryRunner.run("/usr/bin/systemd-analyze", arguments)
     }
 
     func unitWithBuiltDaemon() throws -> URL {
