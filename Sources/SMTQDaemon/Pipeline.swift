@@ -20,8 +20,11 @@ public struct PipelineOptions: Sendable {
     public var stopAfter: Duration?
     /// How long the writer may take to commit what is queued at shutdown.
     public var writerShutdownTimeout: Duration = .seconds(20)
-    /// Long-running parts that join the group (the alert dispatcher). They start last and stop first.
+    /// Long-running parts that join the group (the alert dispatcher): they stop after the engine, before
+    /// the HTTP server.
     public var extraServices: [any Service] = []
+    /// The database path was given on the command line (`smtq collect --db`): a reload's path is not news.
+    public var databaseOverridden = false
 
     public init(configPath: String) {
         self.configPath = configPath
@@ -38,7 +41,8 @@ public struct PipelineError: Error, CustomStringConvertible {
 /// its commits, the pollers and bus workers writing through it, the HTTP server and the systemd supervisor,
 /// as swift-service-lifecycle services in one group. Graceful shutdown runs in reverse order of start:
 /// the supervisor says STOPPING, the pollers stop (a record already stored is still acknowledged), the
-/// writer commits what is queued, the engine processes its last batches, then the HTTP server stops.
+/// writer commits what is queued, the engine processes its last batches, the extra services (alerts) stop,
+/// then the HTTP server.
 public final class Pipeline: Sendable {
     public let writer: StoreWriter
     public let engine: SPCEngine
@@ -47,8 +51,10 @@ public final class Pipeline: Sendable {
     let options: PipelineOptions
     let logger: Logger
     private let current: Locked<SMTQConfig.Configuration>
-    /// A read-only connection for status figures (alerts pending).
+    /// The engine's read-only connection.
     let reader: DatabaseQueue
+    /// A read-only connection for status figures (alerts pending).
+    let statusReader: DatabaseQueue
 
     /// Opens (creates or migrates) the database and builds the parts; nothing runs yet.
     public init(configuration: SMTQConfig.Configuration, options: PipelineOptions, logger: Logger) throws(PipelineError) {
@@ -69,6 +75,8 @@ public final class Pipeline: Sendable {
             storeLogger[metadataKey: "part"] = "store"
             writer = try StoreWriter(options: configuration.storage, logger: storeLogger)
             reader = try StoreDatabase.openReadOnly(path: configuration.storage.databasePath)
+            // The status board reads on its own connection: the engine's may be busy re-reading its charts.
+            statusReader = try StoreDatabase.openReadOnly(path: configuration.storage.databasePath)
         } catch {
             throw PipelineError(message: "cannot open the database: \(error)")
         }
@@ -78,7 +86,7 @@ public final class Pipeline: Sendable {
         var acquisitionLogger = logger
         acquisitionLogger[metadataKey: "part"] = "acquisition"
         collector = Collector(configuration: configuration, writer: writer, logger: acquisitionLogger)
-        board = StatusBoard(reader: reader)
+        board = StatusBoard(reader: statusReader)
         engine.onPoint { [board] point in board.record(point) }
         writer.onCommit { [engine] batch in engine.receive(batch) }
     }
@@ -89,19 +97,19 @@ public final class Pipeline: Sendable {
     /// Every device's status, in configuration order.
     public var statuses: [DeviceStatus] { collector.statuses }
 
-    /// Warms the engine, starts the pollers, and runs until SIGTERM/SIGINT (or `stopAfter`); returns when
-    /// everything has stopped.
+    /// Starts the pollers, warms the engine in the background (commits that arrive meanwhile wait on its
+    /// queue), and runs until SIGTERM/SIGINT (or `stopAfter`); returns when everything has stopped.
     public func run() async throws {
-        await Blocking.run("engine.start") { [engine] in engine.start() }
         collector.start()
         var services: [any Service] = []
         if options.serveHTTP, let listen = configuration.metrics {
             services.append(HTTPService(pipeline: self, listen: listen, logger: logger))
         }
-        services += [EngineService(engine: engine), WriterService(writer: writer, timeout: options.writerShutdownTimeout),
-                     CollectorService(collector: collector)]
+        // Reverse order on shutdown: supervisor, pollers, writer, engine, the extra services (the alert
+        // dispatcher sees the engine's last points), HTTP.
         services += options.extraServices
-        services.append(SupervisorService(pipeline: self))
+        services += [EngineService(engine: engine), WriterService(writer: writer, timeout: options.writerShutdownTimeout),
+                     CollectorService(collector: collector), SupervisorService(pipeline: self)]
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         if let stopAfter = options.stopAfter {
@@ -119,6 +127,9 @@ public final class Pipeline: Sendable {
         let old = configuration
         var notes: [String] = []
         var next = fresh
+        if next.storage.databasePath != old.storage.databasePath, !options.databaseOverridden {
+            notes.append("storage.database changed: smtqd keeps writing \(old.storage.databasePath) until it is restarted")
+        }
         next.storage.databasePath = old.storage.databasePath
         if next.storage != old.storage {
             notes.append("storage settings changed: they apply after a restart (systemctl restart smtqd)")

@@ -19,10 +19,13 @@ struct SMTQDaemonCommand: AsyncParsableCommand {
             problems is rejected and the running one kept; devices added, removed or changed apply without \
             touching the others) and on SIGTERM stops polling, stores and acknowledges what it read, and exits. \
             Logs go to standard error (the journal under systemd). Exit status 78 means the configuration has \
-            problems; the unit does not restart on it.
+            problems, 73 that the database cannot be opened or created; the unit restarts on neither.
             """,
         version: SMTQVersion.current
     )
+
+    /// EX_CANTCREAT: the database cannot be opened or created (the unit does not restart on it).
+    static let cannotCreate: Int32 = 73
 
     @Option(name: .shortAndLong, help: "The configuration file.")
     var config = "/etc/smtq/smtq.yaml"
@@ -62,7 +65,7 @@ struct SMTQDaemonCommand: AsyncParsableCommand {
             pipeline = try Pipeline(configuration: configuration, options: options, logger: logger)
         } catch {
             FileHandle.standardError.write(Data("smtqd: \(error.message); nothing could be stored, so smtqd stops\n".utf8))
-            throw ExitCode.failure
+            throw ExitCode(Self.cannotCreate)
         }
         try await pipeline.run()
         logger.info("stopped")

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import SMTQConfig
 import SMTQCore
@@ -28,6 +29,10 @@ public final class Collector: @unchecked Sendable {
         var runners: [String: (signature: RunnerSignature, runner: ConnectionRunner)] = [:]
         var order: [String] = []
         var started = false
+        /// Stopped for good (a reload after that changes nothing).
+        var stopped = false
+        /// Records stored by devices that were removed (the total stays monotonic).
+        var retiredRecords = 0
     }
 
     public init(configuration: Configuration, writer: any RecordSink, logger: Logger = Logger(label: "smtq.acquisition")) {
@@ -83,14 +88,21 @@ public final class Collector: @unchecked Sendable {
         for runner in runners { runner.start() }
     }
 
-    /// Stops every runner after its request in progress (blocks until they have stopped).
-    public func stop() {
+    /// Stops every runner after its request in progress, waiting at most `timeout` in all (a poller blocked
+    /// on the record sink finishes once the sink answers; its record is acknowledged only if durable).
+    public func stop(timeout: Duration = .seconds(10)) {
         let runners = state.withLock { state -> [ConnectionRunner] in
             state.started = false
+            state.stopped = true
             return state.runners.values.map(\.runner)
         }
         for runner in runners { runner.requestStop() }
-        for runner in runners { runner.stop() }
+        let deadline = Date().addingTimeInterval(timeout.totalSeconds)
+        let stuck = runners.filter { !$0.stop(until: deadline) }.map(\.name)
+        if !stuck.isEmpty {
+            logger.warning("pollers still waiting for the store at shutdown; their records are acknowledged only if stored",
+                           metadata: ["connections": "\(stuck.joined(separator: ","))"])
+        }
     }
 
     /// What a reload changed.
@@ -111,11 +123,14 @@ public final class Collector: @unchecked Sendable {
         var changes = Changes()
         var toStop: [ConnectionRunner] = []
         var toStart: [ConnectionRunner] = []
-        state.withLock { state in
+        var carried: [String: DeviceStatus] = [:]
+        let applied = state.withLock { state -> Bool in
+            guard !state.stopped else { return false }
             let wanted = Set(plans.map(\.key))
             for (key, entry) in state.runners where !wanted.contains(key) {
                 toStop.append(entry.runner)
                 changes.stopped.append(key)
+                state.retiredRecords += entry.runner.pollers.reduce(0) { $0 + $1.status.withLock { $0.recordsRead } }
                 state.runners[key] = nil
             }
             for plan in plans {
@@ -126,6 +141,7 @@ public final class Collector: @unchecked Sendable {
                     }
                     toStop.append(existing.runner)
                     changes.restarted.append(plan.key)
+                    for poller in existing.runner.pollers { carried[poller.name] = poller.status.withLock { $0 } }
                 } else {
                     changes.started.append(plan.key)
                 }
@@ -134,11 +150,32 @@ public final class Collector: @unchecked Sendable {
                 if state.started { toStart.append(runner) }
             }
             state.order = Self.deviceOrder(configuration)
+            return true
         }
+        guard applied else { return changes }
         for runner in toStop { runner.requestStop() }
+        // A replacement starts only once the old thread has ended: never two threads on one device or bus.
         for runner in toStop { runner.stop() }
-        for runner in toStart { runner.start() }
+        for runner in toStart {
+            // A restarted device keeps its counts (status and metrics stay monotonic across the restart).
+            for poller in runner.pollers {
+                guard let previous = carried[poller.name] else { continue }
+                poller.status.withLock { status in
+                    var kept = previous
+                    kept.connected = false
+                    kept.connectedSince = Date()
+                    status = kept
+                }
+            }
+            runner.start()
+        }
         return changes
+    }
+
+    /// Unit records stored since the collector was made, removed devices included (never goes down).
+    public var recordsStored: Int {
+        let (runners, retired) = state.withLock { ($0.runners.values.map(\.runner), $0.retiredRecords) }
+        return retired + runners.reduce(0) { sum, runner in sum + runner.pollers.reduce(0) { $0 + $1.status.withLock { $0.recordsRead } } }
     }
 
     /// Every device's status, in configuration order.

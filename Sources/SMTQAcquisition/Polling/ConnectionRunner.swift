@@ -44,7 +44,15 @@ final class ConnectionRunner: @unchecked Sendable {
 
     /// Whether the loop turned within its deadline (or is waiting on the record sink).
     func isAlive(now: ContinuousClock.Instant) -> Bool {
-        heartbeat.withLock { $0.inSink || now <= $0.deadline }
+        if hasFinished { return true }
+        return heartbeat.withLock { $0.inSink || now <= $0.deadline }
+    }
+
+    /// The thread has ended (stopped, or could not create its connection: not a wedged loop).
+    private var hasFinished: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return finished
     }
 
     /// Asks the thread to stop after the request in progress, without waiting.
@@ -56,20 +64,29 @@ final class ConnectionRunner: @unchecked Sendable {
     }
 
     func start() {
+        heartbeat.withLock { $0.deadline = .now + pollBudget }
         let thread = Thread { [self] in self.run() }
         thread.name = "smtq.poll.\(name)"
         thread.stackSize = 512 * 1024
         thread.start()
     }
 
-    /// Asks the thread to stop after the request in progress, and waits for it (at most `timeout`).
-    func stop(timeout: Duration = .seconds(10)) {
+    /// Asks the thread to stop after the request in progress, and waits for it until `deadline` (nil: until
+    /// it has stopped). Returns whether it stopped.
+    @discardableResult
+    func stop(until deadline: Date? = nil) -> Bool {
         condition.lock()
+        defer { condition.unlock() }
         stopping = true
         condition.broadcast()
-        let deadline = Date().addingTimeInterval(timeout.totalSeconds)
-        while !finished, condition.wait(until: deadline) {}
-        condition.unlock()
+        while !finished {
+            if let deadline {
+                guard condition.wait(until: deadline) else { break }
+            } else {
+                condition.wait()
+            }
+        }
+        return finished
     }
 
     private var isStopping: Bool {

@@ -54,7 +54,9 @@ public final class DevicePoller {
         var logger = logger
         logger[metadataKey: "device"] = "\(device.name)"
         self.logger = logger
-        self.status = Locked(DeviceStatus(device: device.name))
+        var status = DeviceStatus(device: device.name)
+        status.answerWindow = max(5, 3 * device.pollInterval.totalSeconds + Double(device.retries + 1) * device.timeout.totalSeconds)
+        self.status = Locked(status)
         self.specs = products.mapValues(\.measurements)
         let addressing = device.quirks.addressing ?? profile.addressing
         self.addressShift = addressing == .oneBased ? -1 : 0

@@ -32,9 +32,19 @@ public struct DeviceStatus: Sendable, Equatable {
     /// that were not numbers.
     public var badRecords = 0
     public var lastError: String?
+    /// How long without an answer before a connected device no longer counts as up (a few poll intervals
+    /// plus the retries' timeouts).
+    public var answerWindow: TimeInterval = 10
 
     public init(device: String) {
         self.device = device
+    }
+
+    /// Up: connected and answered within `answerWindow` (a TCP connection to a device that does not answer,
+    /// such as a wrong unit id behind a gateway, is not up).
+    public func isAnswering(now: Date) -> Bool {
+        guard connected, let lastSuccess else { return false }
+        return now.timeIntervalSince(lastSuccess) <= answerWindow
     }
 }
 

@@ -14,6 +14,14 @@ final class DaemonMetrics: Sendable {
 
     let registry = PrometheusCollectorRegistry()
     private let carried = Locked<[String: Int]>([:])
+    /// What each device's series are, by device, so a device removed by a reload leaves `/metrics`.
+    private let series = Locked<[String: [Series]]>([:])
+
+    /// A series with its help text (swift-prometheus stops the process when one name gets two help texts).
+    private enum Series {
+        case counter(String, String, [(String, String)])
+        case gauge(String, String, [(String, String)])
+    }
 
     private init() {
         MetricsSystem.bootstrap(HelpfulMetricsFactory(registry: registry))
@@ -21,6 +29,7 @@ final class DaemonMetrics: Sendable {
 
     /// The metrics as Prometheus text, brought up to date with the pipeline first.
     func scrape(_ pipeline: Pipeline, status: DaemonStatus) -> [UInt8] {
+        forgetRemovedDevices(present: Set(status.devices.map(\.name)))
         for device in status.devices {
             let labels = [("device", device.name)]
             count("smtq_device_polls_total", "Polls of the device.", labels, device.polls)
@@ -36,7 +45,8 @@ final class DaemonMetrics: Sendable {
                                   ("other", device.otherErrors)] {
                 count("smtq_device_errors_total", "Failed requests by kind.", labels + [("kind", kind)], value)
             }
-            gauge("smtq_device_connected", "1 while the device's connection is up.", labels, device.connected ? 1 : 0)
+            gauge("smtq_device_connected", "1 while the device's connection is open.", labels, device.connected ? 1 : 0)
+            gauge("smtq_device_up", "1 while the device is connected and answering.", labels, device.up ? 1 : 0)
         }
         for chart in status.charts {
             let labels = [("chart", chart.chart)]
@@ -59,6 +69,7 @@ final class DaemonMetrics: Sendable {
     /// Moves a Prometheus counter up to a count kept elsewhere (a count that went down, a restarted device,
     /// starts again from its new value).
     private func count(_ name: String, _ help: String, _ labels: [(String, String)], _ value: Int) {
+        remember(.counter(name, help, labels), labels)
         let key = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
         let counter = registry.makeCounter(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help),
                                            labels: labels)
@@ -71,8 +82,55 @@ final class DaemonMetrics: Sendable {
     }
 
     private func gauge(_ name: String, _ help: String, _ labels: [(String, String)], _ value: Double) {
+        remember(.gauge(name, help, labels), labels)
         registry.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
             .set(value)
+    }
+}
+
+extension DaemonMetrics {
+    /// Notes a series of a device (its `device` label) the first time it is set.
+    private func remember(_ entry: Series, _ labels: [(String, String)]) {
+        guard let device = labels.first(where: { $0.0 == "device" })?.1 else { return }
+        series.withLock { known in
+            let name: String
+            switch entry {
+            case let .counter(metric, _, _), let .gauge(metric, _, _): name = metric
+            }
+            let already = known[device, default: []].contains { existing in
+                switch existing {
+                case let .counter(metric, _, existingLabels), let .gauge(metric, _, existingLabels):
+                    return metric == name && existingLabels.elementsEqual(labels) { $0 == $1 }
+                }
+            }
+            if !already { known[device, default: []].append(entry) }
+        }
+    }
+
+    /// Unregisters every series of devices that are no longer configured, and their poll-duration histogram.
+    private func forgetRemovedDevices(present: Set<String>) {
+        let removed = series.withLock { known -> [String: [Series]] in
+            let gone = known.filter { !present.contains($0.key) }
+            for device in gone.keys { known[device] = nil }
+            return gone
+        }
+        for (device, entries) in removed {
+            for entry in entries {
+                switch entry {
+                case let .counter(name, help, labels):
+                    registry.unregisterCounter(registry.makeCounter(
+                        descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels))
+                    carried.withLock { $0[name + labels.map { "|\($0.0)=\($0.1)" }.joined()] = nil }
+                case let .gauge(name, help, labels):
+                    registry.unregisterGauge(registry.makeGauge(
+                        descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels))
+                }
+            }
+            let label = "smtq_device_poll_duration_seconds"
+            registry.unregisterDurationHistogram(registry.makeDurationHistogram(
+                descriptor: MetricNameDescriptor(metricName: label, unitName: "", helpText: HelpfulMetricsFactory.help[label] ?? ""),
+                labels: [("device", device)], buckets: HelpfulMetricsFactory.durationBuckets))
+        }
     }
 }
 

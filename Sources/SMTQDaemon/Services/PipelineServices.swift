@@ -27,12 +27,14 @@ struct WriterService: Service {
     }
 }
 
-/// The live SPC engine as a service: on graceful shutdown (after the writer's last commit) it processes
-/// what it was handed and stops its clock.
+/// The live SPC engine as a service: warms its charts from the database (in the background: READY does not
+/// wait for it; commits that arrive meanwhile wait on its queue), and on graceful shutdown (after the
+/// writer's last commit) processes what it was handed and stops its clock.
 struct EngineService: Service {
     let engine: SPCEngine
 
     func run() async throws {
+        await Blocking.run("engine.start") { engine.start() }
         try? await gracefulShutdown()
         await Blocking.run("engine.stop") {
             engine.drain()

@@ -12,20 +12,25 @@ import UnixSignals
 /// and STOPPING=1 when the graceful shutdown begins. It starts last, so it is the first to stop.
 struct SupervisorService: Service {
     let pipeline: Pipeline
+    /// A reload in progress, and whether another SIGHUP came meanwhile (reloads run one at a time, off the
+    /// watchdog's loop, and never hold up a shutdown).
+    private let reloading = Locked((running: false, again: false))
+    /// A status refresh (a database read) in progress.
+    private let refreshing = Locked(false)
 
     private var notifier: SystemdNotifier { pipeline.options.notifier }
     private var logger: Logger { pipeline.logger }
 
     func run() async throws {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
-        await refresh()
+        startRefresh()
         notifier.notify("READY=1\nSTATUS=\(statusLine(alive: true))")
         logger.info("ready", metadata: ["config": "\(pipeline.options.configPath)",
                                         "devices": "\(pipeline.configuration.devices.count)"])
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    for await _ in hangups { await reload() }
+                    for await _ in hangups { requestReload() }
                 }
                 group.addTask { await tick() }
                 await group.next()
@@ -65,25 +70,59 @@ struct SupervisorService: Service {
                 lastPing = now
             }
             if now - lastStatus >= .seconds(5) {
-                await refresh()
+                // The figures of the last refresh; the next one reads in the background, so the watchdog
+                // never waits for the database.
                 notifier.notify("STATUS=\(statusLine(alive: alive))")
+                startRefresh()
                 lastStatus = now
             }
         }
     }
 
-    /// Samples the record counts and reads the outbox (off the concurrency pool).
-    private func refresh() async {
-        let total = pipeline.statuses.reduce(0) { $0 + $1.recordsRead }
-        pipeline.board.sampleRecords(total: total)
-        await Blocking.run("status.read") { [board = pipeline.board] in board.refreshAlertsPending() }
+    /// Samples the record count and reads the outbox on a thread of its own (one at a time).
+    private func startRefresh() {
+        pipeline.board.sampleRecords(total: pipeline.collector.recordsStored)
+        guard refreshing.withLock({ busy in defer { busy = true }; return !busy }) else { return }
+        let thread = Thread { [board = pipeline.board, refreshing] in
+            board.refreshAlertsPending()
+            refreshing.withLock { $0 = false }
+        }
+        thread.name = "smtq.status.read"
+        thread.start()
+    }
+
+    /// Starts a reload unless one runs; then the running one is followed by one more.
+    private func requestReload() {
+        let start = reloading.withLock { state -> Bool in
+            if state.running {
+                state.again = true
+                return false
+            }
+            state.running = true
+            return true
+        }
+        guard start else { return }
+        Task {
+            while true {
+                await reload()
+                let again = reloading.withLock { state -> Bool in
+                    if state.again {
+                        state.again = false
+                        return true
+                    }
+                    state.running = false
+                    return false
+                }
+                if !again { break }
+            }
+        }
     }
 
     private func statusLine(alive: Bool) -> String {
         let statuses = pipeline.statuses
-        let total = statuses.reduce(0) { $0 + $1.recordsRead }
-        var line = "devices \(statuses.filter(\.connected).count)/\(statuses.count) up, "
-            + "\(pipeline.board.recordsLastMinute(total: total)) records in the last minute, writer backlog \(pipeline.writer.backlog), "
+        let up = statuses.filter { $0.isAnswering(now: Date()) }.count
+        var line = "devices \(up)/\(statuses.count) up, "
+            + "\(pipeline.board.recordsLastMinute(total: pipeline.collector.recordsStored)) records in the last minute, writer backlog \(pipeline.writer.backlog), "
             + "alerts pending \(pipeline.board.alertsPending.map(String.init) ?? "unknown")"
         if pipeline.writer.health.snapshot.failing { line += ", DATABASE WRITES FAILING (records held, not acknowledged)" }
         if !alive { line += ", NOT LIVE" }

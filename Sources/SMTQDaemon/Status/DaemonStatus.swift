@@ -11,6 +11,9 @@ public struct DaemonStatus: Codable, Sendable {
         public var line: String
         public var station: String
         public var endpoint: String
+        /// Connected and answering (answered within a few poll intervals).
+        public var up: Bool
+        /// The connection (TCP or the serial port) is open; a device can be connected and not answer.
         public var connected: Bool
         /// When `connected` last changed (or the first failed attempt).
         public var since: String?
@@ -90,10 +93,11 @@ extension Pipeline {
         let endpoints = Dictionary(configuration.devices.map { ($0.name, "\($0.transport) unit \($0.unitID)") },
                                    uniquingKeysWith: { first, _ in first })
         let identities = Dictionary(configuration.devices.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let now = Date()
         let devices = statuses.map { status -> DaemonStatus.Device in
             DaemonStatus.Device(
                 name: status.device, line: identities[status.device]?.line ?? "", station: identities[status.device]?.station ?? "",
-                endpoint: endpoints[status.device] ?? "", connected: status.connected,
+                endpoint: endpoints[status.device] ?? "", up: status.isAnswering(now: now), connected: status.connected,
                 since: status.connectedSince.map(RFC3339.string), lastRecord: status.lastRecord.map(RFC3339.string),
                 lastSuccess: status.lastSuccess.map(RFC3339.string), records: status.recordsRead,
                 samples: status.counterSamples + status.processValues, duplicates: status.duplicates,
@@ -106,12 +110,12 @@ extension Pipeline {
         return DaemonStatus(
             version: SMTQVersion.current, startedAt: RFC3339.string(from: board.startedAt),
             config: URL(fileURLWithPath: options.configPath).standardizedFileURL.path,
-            database: configuration.storage.databasePath, alive: alive, devicesUp: devices.filter(\.connected).count,
+            database: configuration.storage.databasePath, alive: alive, devicesUp: devices.filter(\.up).count,
             devices: devices,
             writer: DaemonStatus.Writer(backlog: writer.backlog, lastCommit: health.lastCommit.map(RFC3339.string),
                                         failing: health.failing, alive: writer.health.isAlive(deadline: writerDeadline),
                                         commits: health.commits, recordsCommitted: health.recordsCommitted),
-            recordsLastMinute: board.recordsLastMinute(total: devices.reduce(0) { $0 + $1.records }),
+            recordsLastMinute: board.recordsLastMinute(total: collector.recordsStored),
             charts: configuration.spc.charts.map {
                 DaemonStatus.Chart(chart: $0.name, points: charts[$0.name]?.points ?? 0, signals: charts[$0.name]?.signals ?? 0)
             },

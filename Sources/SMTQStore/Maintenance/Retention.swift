@@ -7,9 +7,9 @@ public enum Retention {
     public static let batchSize = 2000
 
     /// Deletes (inside the caller's transaction) up to `limit` units older than `cutoff` with their defects
-    /// and measurements, up to 5 × `limit` process values, and the rollup rows, counter samples, device
-    /// events and delivered alerts before it. Returns the units deleted (`limit` while process values are
-    /// left); fewer than `limit` means nothing older is left.
+    /// and measurements, and (once no such units are left) up to `limit` rollup rows and device events and
+    /// 5 × `limit` counter samples and process values before it, and delivered alerts. Returns the units
+    /// deleted, or `limit` while any table may have more; fewer than `limit` means nothing older is left.
     @discardableResult
     public static func prune(_ db: Database, before cutoff: Date, limit: Int = batchSize) throws -> Int {
         let time = cutoff.storeMicroseconds
@@ -21,11 +21,16 @@ public enum Retention {
             try db.execute(sql: "DELETE FROM measurements WHERE unit_id IN (\(list))")
             try db.execute(sql: "DELETE FROM units WHERE id IN (\(list))")
         }
+        var more = false
         if ids.count < limit {
             let bucket = UnitInserter.bucket(time)
-            try db.execute(sql: "DELETE FROM rollups WHERE bucket < ?", arguments: [bucket])
-            try db.execute(sql: "DELETE FROM counter_samples WHERE time < ?", arguments: [time])
-            try db.execute(sql: "DELETE FROM device_events WHERE time < ?", arguments: [time])
+            // Every table in bounded batches, so a first prune of an old database never holds the writer long.
+            more = try deleteBatch(db, "rollups WHERE (station_id, program_id, bucket) IN (SELECT station_id, program_id, bucket FROM rollups WHERE bucket < ? LIMIT ?)",
+                                   [bucket, limit], limit)
+            more = try deleteBatch(db, "counter_samples WHERE id IN (SELECT id FROM counter_samples WHERE time < ? LIMIT ?)",
+                                   [time, limit * 5], limit * 5) || more
+            more = try deleteBatch(db, "device_events WHERE id IN (SELECT id FROM device_events WHERE time < ? LIMIT ?)",
+                                   [time, limit], limit) || more
             try db.execute(sql: """
                 DELETE FROM alert_outbox WHERE delivered_at IS NOT NULL AND alert_id IN (SELECT id FROM alerts WHERE raised_at < ?)
                 """, arguments: [time])
@@ -33,13 +38,15 @@ public enum Retention {
                 DELETE FROM alerts WHERE raised_at < ? AND id NOT IN (SELECT alert_id FROM alert_outbox)
                 """, arguments: [time])
         }
-        // Process values are the busiest table (every value every poll interval): a bounded batch too, so a
-        // first prune of an old database never holds the writer long.
-        let valueLimit = limit * 5
-        try db.execute(sql: """
-            DELETE FROM process_values WHERE id IN (SELECT id FROM process_values WHERE time < ? ORDER BY time LIMIT ?)
-            """, arguments: [time, valueLimit])
-        if db.changesCount >= valueLimit { return max(ids.count, limit) }
-        return ids.count
+        // Process values are the busiest table (every value every poll interval).
+        more = try deleteBatch(db, "process_values WHERE id IN (SELECT id FROM process_values WHERE time < ? ORDER BY time LIMIT ?)",
+                               [time, limit * 5], limit * 5) || more
+        return more ? max(ids.count, limit) : ids.count
+    }
+
+    /// Deletes one batch; returns whether it was full (more may be left).
+    private static func deleteBatch(_ db: Database, _ what: String, _ arguments: StatementArguments, _ limit: Int) throws -> Bool {
+        try db.execute(sql: "DELETE FROM " + what, arguments: arguments)
+        return db.changesCount >= limit
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 import Metrics
 import SMTQCore
 
-/// What the writer thread tells the daemon about itself: whether it is alive (a batch in hand for longer
-/// than a deadline is a wedged writer; waiting for work is alive), its last commit, whether the disk is
+/// What the writer thread tells the daemon about itself: whether it is alive (one batch or maintenance job
+/// in hand for longer than a deadline is a wedged writer; waiting for work is alive), its last commit, whether the disk is
 /// refusing writes, and the figures smtqd's metrics show.
 public final class WriterHealth: Sendable {
     /// One look at the writer.
@@ -29,8 +29,9 @@ public final class WriterHealth: Sendable {
         state.withLock { $0.busySince.map { now - $0 < deadline } ?? true }
     }
 
+    /// The thread took new work (a batch, maintenance): its deadline starts again.
     func working() {
-        state.withLock { if $0.busySince == nil { $0.busySince = .now } }
+        state.withLock { $0.busySince = .now }
     }
 
     func waiting() {

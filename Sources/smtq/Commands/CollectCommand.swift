@@ -47,6 +47,7 @@ struct CollectCommand: AsyncParsableCommand {
         if let db { configuration.storage.databasePath = db }
         var options = PipelineOptions(configPath: config)
         options.serveHTTP = http
+        options.databaseOverridden = db != nil
         options.stopAfter = seconds.map { .milliseconds(Int64($0 * 1000)) }
         let pipeline: Pipeline
         do {

@@ -15,10 +15,11 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status",
         abstract: "Ask the running smtqd how its devices, writer, charts and alerts are doing.",
         discussion: """
-            Reads smtqd's /api/status at metrics.listen of the configuration (or --url). Per device: up or down \\
-            and since when, the last record, records and samples stored, duplicates, records lost in gaps, torn \\
-            reads, bad records, request errors, reconnects and the last error; the writer's backlog and last \\
-            commit; the SPC signals of the last hour; alerts pending. Exit 0 when the daemon answered and is \\
+            Reads smtqd's /api/status at metrics.listen of the configuration (or --url). Per device: up or down \
+            and since when, the last record, records and samples stored, duplicates, records lost in gaps, torn \
+            reads, bad records, request errors, reconnects and the last error ("silent": connected but not \
+            answering); the writer's backlog and last \
+            commit; the SPC signals of the last hour; alerts pending. Exit 0 when the daemon answered and is \
             live, 1 when it is not live or a device is down, 3 when no daemon answers.
             """
     )
@@ -90,12 +91,12 @@ struct StatusCommand: AsyncParsableCommand {
         out += "config \(status.config), database \(status.database)\n"
         out += "devices \(status.devicesUp)/\(status.devices.count) up, \(status.recordsLastMinute) records in the last minute\n\n"
         let header = ["device", "state", "since", "last record", "records", "samples", "dup", "lost", "torn", "bad", "timeouts",
-                      "exceptions", "crc", "reconnects", "last error"]
+                      "exceptions", "crc", "other", "reconnects", "last error"]
         let rows = status.devices.map { device -> [String] in
-            [device.name, device.connected ? "up" : "down", device.since ?? "-", device.lastRecord ?? "-", String(device.records),
-             String(device.samples), String(device.duplicates), String(device.lostRecords), String(device.tornReads),
-             String(device.badRecords), String(device.timeouts), String(device.exceptions), String(device.crcErrors),
-             String(device.reconnects), device.lastError ?? "-"]
+            [device.name, device.up ? "up" : device.connected ? "silent" : "down", device.since ?? "-", device.lastRecord ?? "-",
+             String(device.records), String(device.samples), String(device.duplicates), String(device.lostRecords),
+             String(device.tornReads), String(device.badRecords), String(device.timeouts), String(device.exceptions),
+             String(device.crcErrors), String(device.otherErrors), String(device.reconnects), device.lastError ?? "-"]
         }
         out += TextTable.render(header: header, rows: rows) + "\n"
         let writer = status.writer
