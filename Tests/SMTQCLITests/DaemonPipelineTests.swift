@@ -187,9 +187,27 @@ struct DaemonPipelineTests {
         #expect(wait(seconds: 20) { (devices((try? status(port: metrics)) ?? [:])["aoi2"]?["records"] as? Int ?? 0) > 5 })
         let after = devices(try status(port: metrics))
         #expect(after["aoi1"]?["reconnects"] as? Int == 0 && after["aoi1"]?["connected"] as? Bool == true)
+
+        // A changed device restarts with its counts kept; a removed one leaves /metrics.
+        let counted = after["aoi1"]?["records"] as? Int ?? 0
+        let since = after["aoi1"]?["since"] as? String
+        try writeConfig([device("aoi1", port: first, station: "AOI-1").replacingOccurrences(of: "poll_interval: 50ms", with: "poll_interval: 60ms"),
+                         device("aoi2", port: second, station: "AOI-2")], metricsPort: metrics)
+        daemon.signal(SIGHUP)
+        #expect(wait(seconds: 20) {
+            let aoi1 = devices((try? status(port: metrics)) ?? [:])["aoi1"]
+            return aoi1?["since"] as? String != since && (aoi1?["records"] as? Int ?? 0) > counted
+        }, "aoi1 restarted (its settings changed) and counts on from \(counted)")
+        try writeConfig([device("aoi2", port: second, station: "AOI-2")], metricsPort: metrics)
+        daemon.signal(SIGHUP)
+        #expect(wait(seconds: 20) { devices((try? status(port: metrics)) ?? [:])["aoi1"] == nil })
+        let scraped = try scrape(metrics)
+        #expect(!scraped.contains(#"device="aoi1""#) && scraped.contains(#"device="aoi2""#),
+                "\(scraped.split(separator: "\n").filter { $0.contains(#"device="aoi1""#) })")
         #expect(daemon.stop().status == 0)
         let events = try BinaryRunner.run("smtq", ["events", "--db", database, "--device", "aoi1", "--kind", "connect", "--format", "csv"])
-        #expect(events.standardOutput.split(whereSeparator: \.isNewline).count == 2, "aoi1 connected once: \(events.standardOutput)")
+        #expect(events.standardOutput.split(whereSeparator: \.isNewline).count == 3,
+                "aoi1 connected once, and once more after its settings changed: \(events.standardOutput)")
     }
 
     @Test("/metrics passes promtool and its counters move; smtq status names a dead device among live ones")

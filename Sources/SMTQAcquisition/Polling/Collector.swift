@@ -122,6 +122,7 @@ public final class Collector: @unchecked Sendable {
         let plans = plan(configuration)
         var changes = Changes()
         var toStop: [ConnectionRunner] = []
+        var toStopKeys: [String] = []
         var toStart: [ConnectionRunner] = []
         var carried: [String: DeviceStatus] = [:]
         let applied = state.withLock { state -> Bool in
@@ -129,6 +130,7 @@ public final class Collector: @unchecked Sendable {
             let wanted = Set(plans.map(\.key))
             for (key, entry) in state.runners where !wanted.contains(key) {
                 toStop.append(entry.runner)
+                toStopKeys.append(key)
                 changes.stopped.append(key)
                 state.retiredRecords += entry.runner.pollers.reduce(0) { $0 + $1.status.withLock { $0.recordsRead } }
                 state.runners[key] = nil
@@ -140,6 +142,7 @@ public final class Collector: @unchecked Sendable {
                         continue
                     }
                     toStop.append(existing.runner)
+                    toStopKeys.append(plan.key)
                     changes.restarted.append(plan.key)
                     for poller in existing.runner.pollers { carried[poller.name] = poller.status.withLock { $0 } }
                 } else {
@@ -156,6 +159,10 @@ public final class Collector: @unchecked Sendable {
         for runner in toStop { runner.requestStop() }
         // A replacement starts only once the old thread has ended: never two threads on one device or bus.
         for runner in toStop { runner.stop() }
+        let removed = Set(changes.stopped)
+        for (runner, key) in zip(toStop, toStopKeys) where removed.contains(key) {
+            for poller in runner.pollers { poller.retireMetrics() }
+        }
         for runner in toStart {
             // A restarted device keeps its counts (status and metrics stay monotonic across the restart).
             for poller in runner.pollers {

@@ -71,6 +71,11 @@ public final class DevicePoller {
     /// How long polls take (`smtq_device_poll_duration_seconds` under smtqd's metrics).
     private lazy var pollTimer = Metrics.Timer(label: "smtq_device_poll_duration_seconds", dimensions: [("device", device.name)])
 
+    /// Takes the device's metrics out of the metrics system (the device was removed from the configuration).
+    func retireMetrics() {
+        pollTimer.destroy()
+    }
+
     /// One poll. Returns true when the device has more records waiting (poll again at once).
     public func poll(_ connection: ModbusConnection) throws(ModbusError) -> Bool {
         if !cursorLoaded {

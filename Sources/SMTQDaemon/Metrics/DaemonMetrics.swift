@@ -107,14 +107,15 @@ extension DaemonMetrics {
         }
     }
 
-    /// Unregisters every series of devices that are no longer configured, and their poll-duration histogram.
+    /// Unregisters every series of devices that are no longer configured (their poll-duration histogram goes
+    /// with their poller: `Collector.apply`).
     private func forgetRemovedDevices(present: Set<String>) {
         let removed = series.withLock { known -> [String: [Series]] in
             let gone = known.filter { !present.contains($0.key) }
             for device in gone.keys { known[device] = nil }
             return gone
         }
-        for (device, entries) in removed {
+        for entries in removed.values {
             for entry in entries {
                 switch entry {
                 case let .counter(name, help, labels):
@@ -126,10 +127,6 @@ extension DaemonMetrics {
                         descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels))
                 }
             }
-            let label = "smtq_device_poll_duration_seconds"
-            registry.unregisterDurationHistogram(registry.makeDurationHistogram(
-                descriptor: MetricNameDescriptor(metricName: label, unitName: "", helpText: HelpfulMetricsFactory.help[label] ?? ""),
-                labels: [("device", device)], buckets: HelpfulMetricsFactory.durationBuckets))
         }
     }
 }
