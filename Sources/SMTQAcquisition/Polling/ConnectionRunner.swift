@@ -166,7 +166,7 @@ final class ConnectionRunner: @unchecked Sendable {
             }
             if connectBackoff.failures == 1 {
                 logger.warning("cannot connect; retrying with back-off",
-                               metadata: ["connection": "\(name)", "problem": "\(error.message)"])
+                               metadata: ["connection": "\(name)", "endpoint": "\(endpoint)", "problem": "\(error.message)"])
                 for poller in pollers { poller.event(.error, detail: error.message) }
             }
             return false

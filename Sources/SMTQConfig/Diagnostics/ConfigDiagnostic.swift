@@ -57,6 +57,8 @@ final class DiagnosticSink {
     private struct SourcedProblem: Hashable {
         var file: String
         var source: Source
+        /// The last key of the path (two missing keys of one mapping are two problems).
+        var key: Substring
         var message: String
         var expected: String?
     }
@@ -69,7 +71,8 @@ final class DiagnosticSink {
     /// `&anchor` and used through `*aliases` has each problem once, not once per use.
     func report(_ diagnostic: ConfigDiagnostic, source: Source? = nil) {
         if let source {
-            let problem = SourcedProblem(file: diagnostic.file, source: source, message: diagnostic.message,
+            let problem = SourcedProblem(file: diagnostic.file, source: source,
+                                         key: diagnostic.path.split(separator: ".").last ?? "", message: diagnostic.message,
                                          expected: diagnostic.expected)
             guard sourcedProblems.insert(problem).inserted else { return }
         }
