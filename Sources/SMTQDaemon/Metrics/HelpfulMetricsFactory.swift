@@ -12,7 +12,7 @@ struct HelpfulMetricsFactory: MetricsFactory {
         "smtq_device_poll_duration_seconds": "Time of one poll of a device (every part it reads, and the record's store and ACK).",
         "smtq_writer_commit_duration_seconds": "Time of one database transaction of the store's writer.",
         "smtq_writer_batch_records": "Records per database transaction of the store's writer.",
-        "smtq_writer_durable_lag_seconds": "Time from handing a write to the store to its commit.",
+        "smtq_writer_durable_lag_seconds": "Time from handing the oldest write of a transaction to the store to its commit.",
     ]
 
     static let durationBuckets: [Duration] = [

@@ -235,7 +235,7 @@ public final class StoreWriter: RecordSink, @unchecked Sendable {
             return
         }
         let now = ContinuousClock.now
-        health.committed(records: count, took: now - started, lags: batch.map { now - $0.submitted })
+        health.committed(records: count, took: now - started, lag: now - (batch.first?.submitted ?? started))
         if failing {
             failing = false
             health.failing(false)

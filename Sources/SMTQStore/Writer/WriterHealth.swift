@@ -38,7 +38,8 @@ public final class WriterHealth: Sendable {
         state.withLock { $0.busySince = nil }
     }
 
-    func committed(records: Int, took: Duration, lags: [Duration]) {
+    /// A transaction committed `records` records in `took`; `lag` is how long its oldest write waited.
+    func committed(records: Int, took: Duration, lag: Duration) {
         state.withLock {
             $0.lastCommit = Date()
             $0.commits += 1
@@ -46,7 +47,7 @@ public final class WriterHealth: Sendable {
         }
         commitTimer.recordNanoseconds(took.nanoseconds)
         batchSizes.record(records)
-        for lag in lags { durableLag.recordNanoseconds(lag.nanoseconds) }
+        durableLag.recordNanoseconds(lag.nanoseconds)
     }
 
     func failing(_ failing: Bool) {
