@@ -122,7 +122,7 @@ public final class Collector: @unchecked Sendable {
         let plans = plan(configuration)
         var changes = Changes()
         var toStop: [ConnectionRunner] = []
-        var toStopKeys: [String] = []
+        var removed: [ConnectionRunner] = []
         var toStart: [ConnectionRunner] = []
         var carried: [String: DeviceStatus] = [:]
         let applied = state.withLock { state -> Bool in
@@ -130,9 +130,9 @@ public final class Collector: @unchecked Sendable {
             let wanted = Set(plans.map(\.key))
             for (key, entry) in state.runners where !wanted.contains(key) {
                 toStop.append(entry.runner)
-                toStopKeys.append(key)
+                removed.append(entry.runner)
                 changes.stopped.append(key)
-                state.retiredRecords += entry.runner.pollers.reduce(0) { $0 + $1.status.withLock { $0.recordsRead } }
+                state.retiredRecords += Self.records(of: entry.runner.pollers)
                 state.runners[key] = nil
             }
             for plan in plans {
@@ -142,7 +142,6 @@ public final class Collector: @unchecked Sendable {
                         continue
                     }
                     toStop.append(existing.runner)
-                    toStopKeys.append(plan.key)
                     changes.restarted.append(plan.key)
                     for poller in existing.runner.pollers { carried[poller.name] = poller.status.withLock { $0 } }
                 } else {
@@ -159,10 +158,7 @@ public final class Collector: @unchecked Sendable {
         for runner in toStop { runner.requestStop() }
         // A replacement starts only once the old thread has ended: never two threads on one device or bus.
         for runner in toStop { runner.stop() }
-        let removed = Set(changes.stopped)
-        for (runner, key) in zip(toStop, toStopKeys) where removed.contains(key) {
-            for poller in runner.pollers { poller.retireMetrics() }
-        }
+        for poller in removed.flatMap(\.pollers) { poller.retireMetrics() }
         for runner in toStart {
             // A restarted device keeps its counts (status and metrics stay monotonic across the restart).
             for poller in runner.pollers {
@@ -179,16 +175,26 @@ public final class Collector: @unchecked Sendable {
         return changes
     }
 
+    /// Every poller of the running configuration.
+    private var pollers: [DevicePoller] {
+        state.withLock { $0.runners.values.flatMap(\.runner.pollers) }
+    }
+
+    private static func records(of pollers: [DevicePoller]) -> Int {
+        pollers.reduce(0) { $0 + $1.status.withLock { $0.recordsRead } }
+    }
+
     /// Unit records stored since the collector was made, removed devices included (never goes down).
     public var recordsStored: Int {
-        let (runners, retired) = state.withLock { ($0.runners.values.map(\.runner), $0.retiredRecords) }
-        return retired + runners.reduce(0) { sum, runner in sum + runner.pollers.reduce(0) { $0 + $1.status.withLock { $0.recordsRead } } }
+        // One look at the state: a reload moves a removed device's count into `retiredRecords`.
+        let (retired, current) = state.withLock { ($0.retiredRecords, $0.runners.values.flatMap(\.runner.pollers)) }
+        return retired + Self.records(of: current)
     }
 
     /// Every device's status, in configuration order.
     public var statuses: [DeviceStatus] {
-        let (runners, order) = state.withLock { ($0.runners.values.map(\.runner), $0.order) }
-        let all = runners.flatMap { $0.pollers.map { $0.status.withLock { $0 } } }
+        let order = state.withLock { $0.order }
+        let all = pollers.map { $0.status.withLock { $0 } }
         let byName = Dictionary(all.map { ($0.device, $0) }, uniquingKeysWith: { first, _ in first })
         return order.compactMap { byName[$0] }
     }

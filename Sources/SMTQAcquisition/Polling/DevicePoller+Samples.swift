@@ -87,13 +87,13 @@ extension DevicePoller {
     /// recorded as an `error` event, and not stored.
     private func storeProcessValues(_ images: [RegisterTable: RegisterImage], now: Date) {
         var values: [ProcessValueRecord] = []
-        var invalid: [String] = []
+        var invalid: [(name: String, raw: Double)] = []
         for spec in profile.processValues {
             guard let words = images[spec.table]?[spec.field.registers],
                   let raw = RegisterCodec.number(words[...], spec.field.type, spec.field.wordOrder) else { continue }
             let value = spec.field.scaled(raw)
             guard value.isFinite else {
-                invalid.append("\(spec.name) (raw \(raw))")
+                invalid.append((spec.name, raw))
                 continue
             }
             values.append(ProcessValueRecord(line: device.line, station: device.station, device: device.name,
@@ -101,10 +101,11 @@ extension DevicePoller {
                                              lsl: spec.lsl, usl: spec.usl))
         }
         if !invalid.isEmpty {
-            let problem = "process value not finite after scale: " + invalid.joined(separator: ", ")
+            let problem = "process value not finite after scale: " + invalid.map { "\($0.name) (raw \($0.raw))" }.joined(separator: ", ")
             status.withLock { $0.badRecords += invalid.count; $0.lastError = problem }
-            if invalidProcessValues != invalid.map({ $0.split(separator: " ")[0] }).joined(separator: ",") {
-                invalidProcessValues = invalid.map { $0.split(separator: " ")[0] }.joined(separator: ",")
+            let names = invalid.map(\.name).joined(separator: ",")
+            if invalidProcessValues != names {
+                invalidProcessValues = names
                 logger.error("process value is not a finite number; not stored", metadata: ["problem": "\(problem)"])
                 event(.error, detail: problem)
             }

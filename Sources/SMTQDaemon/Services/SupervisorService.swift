@@ -118,13 +118,12 @@ struct SupervisorService: Service {
         }
     }
 
+    /// The STATUS= line, from the same figures as `/api/status`.
     private func statusLine(alive: Bool) -> String {
-        let statuses = pipeline.statuses
-        let up = statuses.filter { $0.isAnswering(now: Date()) }.count
-        var line = "devices \(up)/\(statuses.count) up, "
-            + "\(pipeline.board.recordsLastMinute(total: pipeline.collector.recordsStored)) records in the last minute, writer backlog \(pipeline.writer.backlog), "
-            + "alerts pending \(pipeline.board.alertsPending.map(String.init) ?? "unknown")"
-        if pipeline.writer.health.snapshot.failing { line += ", DATABASE WRITES FAILING (records held, not acknowledged)" }
+        let status = pipeline.status(alive: alive)
+        var line = "devices \(status.devicesUp)/\(status.devices.count) up, \(status.recordsLastMinute) records in the last minute, "
+            + "writer backlog \(status.writer.backlog), alerts pending \(status.alertsPending.map(String.init) ?? "unknown")"
+        if status.writer.failing { line += ", DATABASE WRITES FAILING (records held, not acknowledged)" }
         if !alive { line += ", NOT LIVE" }
         return line
     }

@@ -51,14 +51,11 @@ final class StatusBoard: Sendable {
         return state.withLock { $0.signals.filter { $0.end >= hourAgo } }
     }
 
-    /// Notes the devices' total of stored records; returns how many were stored in the last minute (as far
-    /// back as the samples go).
-    @discardableResult
-    func sampleRecords(total: Int, now: ContinuousClock.Instant = .now) -> Int {
+    /// Notes the devices' total of stored records (`recordsLastMinute` compares against these samples).
+    func sampleRecords(total: Int, now: ContinuousClock.Instant = .now) {
         state.withLock { state in
             state.recordSamples.append((now, total))
             state.recordSamples.removeAll { now - $0.time > .seconds(61) }
-            return total - (state.recordSamples.first?.total ?? total)
         }
     }
 
