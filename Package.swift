@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // libmodbus from Debian's libmodbus-dev, found through pkg-config.
@@ -75,6 +76,19 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
+        // Alert rules on the store's commits and the engine's points, the durable outbox and its hooks.
+        .target(
+            name: "SMTQAlerts",
+            dependencies: [
+                "SMTQCore", "SMTQConfig", "SMTQStore", "SMTQEngine",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // Report queries over the store and their rendering: tables, CSV, JSON, SVG, HTML.
         .target(
             name: "SMTQReports",
@@ -87,7 +101,7 @@ let package = Package(
         .target(
             name: "SMTQDaemon",
             dependencies: [
-                "SMTQCore", "SMTQConfig", "SMTQAcquisition", "SMTQStore", "SMTQEngine",
+                "SMTQCore", "SMTQConfig", "SMTQAcquisition", "SMTQStore", "SMTQEngine", "SMTQAlerts",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -101,7 +115,7 @@ let package = Package(
             name: "smtq",
             dependencies: [
                 "SMTQCore", "SMTQConfig", "SMTQModbus", "SMTQStore", "SMTQAcquisition", "SMTQSimulator", "SMTQStatistics",
-                "SMTQEngine", "SMTQReports", "SMTQDaemon", .product(name: "GRDB", package: "GRDB.swift"),
+                "SMTQEngine", "SMTQReports", "SMTQDaemon", "SMTQAlerts", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -153,6 +167,16 @@ let package = Package(
             dependencies: [
                 "SMTQReports", "SMTQStore", "SMTQStatistics", "SMTQConfig", "SMTQCore", "SMTQTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .testTarget(
+            name: "SMTQAlertsTests",
+            dependencies: [
+                "SMTQAlerts", "SMTQStore", "SMTQEngine", "SMTQConfig", "SMTQCore", "SMTQTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .testTarget(name: "SMTQStatisticsTests", dependencies: ["SMTQStatistics", "SMTQCore", "SMTQTestSupport"]),

@@ -3,6 +3,7 @@ import GRDB
 import Logging
 import ServiceLifecycle
 import SMTQAcquisition
+import SMTQAlerts
 import SMTQConfig
 import SMTQCore
 import SMTQEngine
@@ -20,9 +21,6 @@ public struct PipelineOptions: Sendable {
     public var stopAfter: Duration?
     /// How long the writer may take to commit what is queued at shutdown.
     public var writerShutdownTimeout: Duration = .seconds(20)
-    /// Long-running parts that join the group (the alert dispatcher): they stop after the engine, before
-    /// the HTTP server.
-    public var extraServices: [any Service] = []
     /// The database path was given on the command line (`smtq collect --db`): a reload's path is not news.
     public var databaseOverridden = false
 
@@ -47,6 +45,8 @@ public final class Pipeline: Sendable {
     public let writer: StoreWriter
     public let engine: SPCEngine
     public let collector: Collector
+    /// The alert rules' evaluator and the outbox's dispatcher.
+    public let alerts: AlertParts
     let board: StatusBoard
     let options: PipelineOptions
     let logger: Logger
@@ -55,6 +55,9 @@ public final class Pipeline: Sendable {
     let reader: DatabaseQueue
     /// A read-only connection for status figures (alerts pending).
     let statusReader: DatabaseQueue
+    /// Read-only connections for the alert evaluator's warm start and the dispatcher's outbox reads.
+    let alertReader: DatabaseQueue
+    let outboxReader: DatabaseQueue
 
     /// Opens (creates or migrates) the database and builds the parts; nothing runs yet.
     public init(configuration: SMTQConfig.Configuration, options: PipelineOptions, logger: Logger) throws(PipelineError) {
@@ -77,6 +80,8 @@ public final class Pipeline: Sendable {
             reader = try StoreDatabase.openReadOnly(path: configuration.storage.databasePath)
             // The status board reads on its own connection: the engine's may be busy re-reading its charts.
             statusReader = try StoreDatabase.openReadOnly(path: configuration.storage.databasePath)
+            alertReader = try StoreDatabase.openReadOnly(path: configuration.storage.databasePath)
+            outboxReader = try StoreDatabase.openReadOnly(path: configuration.storage.databasePath)
         } catch {
             throw PipelineError(message: "cannot open the database: \(error)")
         }
@@ -87,8 +92,18 @@ public final class Pipeline: Sendable {
         acquisitionLogger[metadataKey: "part"] = "acquisition"
         collector = Collector(configuration: configuration, writer: writer, logger: acquisitionLogger)
         board = StatusBoard(reader: statusReader)
-        engine.onPoint { [board] point in board.record(point) }
-        writer.onCommit { [engine] batch in engine.receive(batch) }
+        var alertLogger = logger
+        alertLogger[metadataKey: "part"] = "alerts"
+        alerts = AlertParts(configuration: configuration, writer: writer, reader: alertReader, outboxReader: outboxReader,
+                            logger: alertLogger)
+        engine.onPoint { [board, alerts] point in
+            board.record(point)
+            alerts.evaluator.receive(point)
+        }
+        writer.onCommit { [engine, alerts] batch in
+            engine.receive(batch)
+            alerts.evaluator.receive(batch)
+        }
     }
 
     /// The configuration in force.
@@ -105,10 +120,9 @@ public final class Pipeline: Sendable {
         if options.serveHTTP, let listen = configuration.metrics {
             services.append(HTTPService(pipeline: self, listen: listen, logger: logger))
         }
-        // Reverse order on shutdown: supervisor, pollers, writer, engine, the extra services (the alert
-        // dispatcher sees the engine's last points), HTTP.
-        services += options.extraServices
-        services += [EngineService(engine: engine), WriterService(writer: writer, timeout: options.writerShutdownTimeout),
+        // Reverse order on shutdown: supervisor, pollers, writer, engine, the alert evaluator (it sees the
+        // engine's last points), the dispatcher (it finishes the delivery in progress), HTTP.
+        services += [alerts.dispatcher, AlertEvaluatorService(evaluator: alerts.evaluator), EngineService(engine: engine), WriterService(writer: writer, timeout: options.writerShutdownTimeout),
                      CollectorService(collector: collector), SupervisorService(pipeline: self)]
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -149,6 +163,18 @@ public final class Pipeline: Sendable {
         if next.spc.charts != old.spc.charts || next.time != old.time {
             engine.update(charts: next.spc.charts, time: next.time)
             notes.append("SPC charts reloaded (\(next.spc.charts.count))")
+        }
+        if next.alerts.hooks != old.alerts.hooks || next.alerts.retryInitial != old.alerts.retryInitial
+            || next.alerts.retryMax != old.alerts.retryMax {
+            notes.append("alert hooks or retry settings changed: they apply after a restart")
+            next.alerts.hooks = old.alerts.hooks
+            next.alerts.retryInitial = old.alerts.retryInitial
+            next.alerts.retryMax = old.alerts.retryMax
+        }
+        if next.alerts != old.alerts || next.devices != old.devices || next.spc.charts != old.spc.charts
+            || next.products != old.products {
+            alerts.evaluator.update(configuration: next)
+            if next.alerts != old.alerts { notes.append("alert rules reloaded (\(next.alerts.rules.count))") }
         }
         current.withLock { $0 = next }
         return notes

@@ -64,7 +64,7 @@ struct ExampleConfigTests {
         #expect(configuration.alerts.rules.map(\.name) == ["feeder-repeat", "aoi-fpy-low"])
         #expect(configuration.alerts.rules.first?.condition == .repeatedDefect(count: 3, withinUnits: 20))
         #expect(configuration.alerts.rules.last?.condition
-            == .threshold(metric: .fpy, below: 0.95, above: nil, window: .seconds(3600), minUnits: 30))
+            == .threshold(metric: .fpy, below: 0.95, above: nil, window: .time(.seconds(3600)), minUnits: 30))
         #expect(configuration.time.timeZone == "Europe/Berlin")
         let night = try #require(configuration.time.shifts.last)
         #expect(night.contains(minuteOfDay: 23 * 60) && night.contains(minuteOfDay: 5 * 60 + 59))

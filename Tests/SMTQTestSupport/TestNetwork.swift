@@ -22,4 +22,33 @@ public enum TestNetwork {
         }
         return Int(UInt16(bigEndian: address.sin_port))
     }
+
+    /// Waits until something accepts TCP connections on 127.0.0.1:`port` (at most `timeout`).
+    public static func waitForListener(port: Int, timeout: Duration = .seconds(20)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if canConnect(port: port) { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw ListenerTimeout(port: port)
+    }
+
+    public struct ListenerTimeout: Error, CustomStringConvertible {
+        public var port: Int
+        public var description: String { "nothing listens on 127.0.0.1:\(port)" }
+    }
+
+    /// Whether a TCP connection to 127.0.0.1:`port` succeeds now.
+    public static func canConnect(port: Int) -> Bool {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return result == 0
+    }
 }

@@ -104,7 +104,7 @@ final class ConfigParser {
         } ?? []
         let serialBuses = groupSerialBuses(devices: devices, declared: buses, root: root)
         let spc = map.optional("spc").map { parseSPC($0, lines: lines, products: products) } ?? SPCConfig()
-        let alerts = map.optional("alerts").map { parseAlerts($0, charts: spc.charts, lines: lines) } ?? AlertsConfig()
+        let alerts = map.optional("alerts").map { parseAlerts($0, charts: spc.charts, lines: lines, products: products, devices: devices.map(\.config)) } ?? AlertsConfig()
         let metrics = map.optional("metrics").flatMap(parseMetrics)
 
         guard let time, let storage else { return nil }

@@ -1,6 +1,8 @@
+import SMTQCore
 import Foundation
 import ServiceLifecycle
 import SMTQAcquisition
+import SMTQAlerts
 import SMTQEngine
 import SMTQStore
 
@@ -39,6 +41,22 @@ struct EngineService: Service {
         await Blocking.run("engine.stop") {
             engine.drain()
             engine.stop()
+        }
+    }
+}
+
+/// The alert evaluator as a service: restores the open alerts and fills the rules' windows (READY does not
+/// wait for it; what arrives meanwhile waits on its queue); on graceful shutdown (after the engine's last
+/// points) it evaluates what it was handed, writes those decisions and stops its clock.
+struct AlertEvaluatorService: Service {
+    let evaluator: AlertEvaluator
+
+    func run() async throws {
+        await Blocking.run("alerts.start") { evaluator.start() }
+        try? await gracefulShutdown()
+        await Blocking.run("alerts.stop") {
+            evaluator.drain()
+            evaluator.stop()
         }
     }
 }

@@ -71,6 +71,22 @@ public struct DaemonStatus: Codable, Sendable {
     public var signalsLastHour: [Signal]
     /// Alerts in the outbox not yet delivered (nil when it could not be read).
     public var alertsPending: Int?
+    /// Alerts firing now.
+    public var alertsOpen: Int?
+    /// Each alert hook: deliveries, failures, and what is waiting for it.
+    public var hooks: [Hook]?
+
+    public struct Hook: Codable, Sendable, Equatable {
+        public var name: String
+        public var pending: Int
+        public var delivered: Int
+        public var failedAttempts: Int
+        /// Failures in a row; above 0 the hook is failing now.
+        public var consecutiveFailures: Int
+        public var failingSince: String?
+        public var lastError: String?
+        public var oldestPending: String?
+    }
 
     public static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
@@ -123,7 +139,20 @@ extension Pipeline {
                 DaemonStatus.Signal(chart: $0.chart, series: $0.series, index: $0.index,
                                     end: RFC3339.string(from: Date(storeMicroseconds: $0.end)), value: $0.value, signals: $0.signals)
             },
-            alertsPending: board.alertsPending)
+            alertsPending: board.alertsPending, alertsOpen: alerts.evaluator.openAlertCount,
+            hooks: hookStatuses())
+    }
+
+    private func hookStatuses() -> [DaemonStatus.Hook] {
+        let backlog = Dictionary(board.backlog.map { ($0.hook, $0) }, uniquingKeysWith: { first, _ in first })
+        return alerts.dispatcher.hookHealth.map { health in
+            let waiting = backlog[health.hook]
+            return DaemonStatus.Hook(
+                name: health.hook, pending: waiting?.pending ?? 0, delivered: health.delivered,
+                failedAttempts: health.failedAttempts, consecutiveFailures: health.consecutiveFailures,
+                failingSince: health.failingSince.map(RFC3339.string), lastError: health.lastError ?? waiting?.lastError,
+                oldestPending: waiting?.oldestPending.map(RFC3339.string))
+        }
     }
 
     /// The liveness check: the writer is waiting or within its deadline, and no poller loop is stalled.

@@ -19,6 +19,7 @@ final class StatusBoard: Sendable {
         var signals: [LivePoint] = []
         var recordSamples: [(time: ContinuousClock.Instant, total: Int)] = []
         var alertsPending: Int?
+        var backlog: [HookBacklog] = []
     }
 
     private let state = Locked(State())
@@ -69,11 +70,15 @@ final class StatusBoard: Sendable {
     /// Alerts in the outbox not yet delivered, as last read (nil before the first read).
     var alertsPending: Int? { state.withLock { $0.alertsPending } }
 
+    /// Each hook's undelivered rows, as last read.
+    var backlog: [HookBacklog] { state.withLock { $0.backlog } }
+
     /// Reads the outbox (blocking: call it off the concurrency pool).
     func refreshAlertsPending() {
-        let pending = try? reader.read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM alert_outbox WHERE delivered_at IS NULL") ?? 0
+        let backlog = try? reader.read { db in try AlertStore.backlog(db) }
+        state.withLock {
+            $0.alertsPending = backlog.map { $0.reduce(0) { $0 + $1.pending } }
+            $0.backlog = backlog ?? []
         }
-        state.withLock { $0.alertsPending = pending }
     }
 }

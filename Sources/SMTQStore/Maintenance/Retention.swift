@@ -31,12 +31,7 @@ public enum Retention {
                                    [time, limit * 5], limit * 5) || more
             more = try deleteBatch(db, "device_events WHERE id IN (SELECT id FROM device_events WHERE time < ? LIMIT ?)",
                                    [time, limit], limit) || more
-            try db.execute(sql: """
-                DELETE FROM alert_outbox WHERE delivered_at IS NOT NULL AND alert_id IN (SELECT id FROM alerts WHERE raised_at < ?)
-                """, arguments: [time])
-            try db.execute(sql: """
-                DELETE FROM alerts WHERE raised_at < ? AND id NOT IN (SELECT alert_id FROM alert_outbox)
-                """, arguments: [time])
+            try AlertSchema.prune(db, before: time)
         }
         // Process values are the busiest table (every value every poll interval).
         more = try deleteBatch(db, "process_values WHERE id IN (SELECT id FROM process_values WHERE time < ? ORDER BY time LIMIT ?)",

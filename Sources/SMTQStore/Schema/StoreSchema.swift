@@ -20,6 +20,9 @@ public enum StoreSchema {
         migrator.registerMigration("v2-process-values") { db in
             try createProcessValues(db)
         }
+        migrator.registerMigration("v3-alerts") { db in
+            try AlertSchema.create(db)
+        }
         return migrator
     }
 

@@ -29,11 +29,14 @@ public struct StoredProcessValue: Sendable, Equatable {
 public struct CommittedBatch: Sendable {
     public var units: [StoredUnit]
     public var processValues: [StoredProcessValue]
+    /// Device events (connects, disconnects, gaps) in the order they were written.
+    public var events: [DeviceEvent]
 
-    public init(units: [StoredUnit], processValues: [StoredProcessValue] = []) {
+    public init(units: [StoredUnit], processValues: [StoredProcessValue] = [], events: [DeviceEvent] = []) {
         self.units = units
         self.processValues = processValues
+        self.events = events
     }
 
-    public var isEmpty: Bool { units.isEmpty && processValues.isEmpty }
+    public var isEmpty: Bool { units.isEmpty && processValues.isEmpty && events.isEmpty }
 }

@@ -298,6 +298,7 @@ public final class StoreWriter: RecordSink, @unchecked Sendable {
                 INSERT INTO device_events (device_id, time, kind, count, detail) VALUES (?, ?, ?, ?, ?)
                 """).execute(arguments: [device.id, event.time.storeMicroseconds, event.kind.rawValue, event.count,
                                          event.detail])
+            committed.events.append(event)
             return .durable(stored: 1, duplicates: 0)
         }
     }

@@ -3,8 +3,8 @@ import Foundation
 /// Runs blocking work (SQLite, joining poller threads, loading a configuration) on a thread of its own and
 /// awaits it, so the Swift concurrency pool never blocks (the idea of swift-nio's `NIOThreadPool`, without
 /// a pool: these calls are rare).
-enum Blocking {
-    static func run<T: Sendable>(_ name: String, _ work: @escaping @Sendable () throws -> T) async throws -> T {
+public enum Blocking {
+    public static func run<T: Sendable>(_ name: String, _ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
                 do {
@@ -18,7 +18,7 @@ enum Blocking {
         }
     }
 
-    static func run<T: Sendable>(_ name: String, _ work: @escaping @Sendable () -> T) async -> T {
+    public static func run<T: Sendable>(_ name: String, _ work: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
             let thread = Thread { continuation.resume(returning: work()) }
             thread.name = "smtq.\(name)"
