@@ -92,3 +92,21 @@ public struct AlertPayload: Codable, Sendable, Equatable {
         return String(decoding: data, as: UTF8.self)
     }
 }
+
+extension AlertPayload {
+    /// A sample of what the rule sends, marked `event: test` (`smtq alerts test`): the rule's scope and hooks,
+    /// no figures.
+    public static func sample(rule: AlertRuleConfig, configuration: Configuration, now: Date = Date()) -> AlertPayload {
+        var scope = AlertScope(line: rule.line, station: rule.station, program: rule.program, device: rule.device)
+        if case let .spcSignal(chart, _) = rule.condition,
+           let config = configuration.spc.charts.first(where: { $0.name == chart }) {
+            scope = AlertScope(line: config.line, station: config.station, program: config.program, chart: chart)
+        }
+        let observation = Observation(rule: rule.name, scope: scope, active: true,
+                                      summary: "test alert for rule \(rule.name): its hooks are reachable (nothing tripped)",
+                                      dataTime: now, evidence: "test:\(now.storeSeconds)")
+        let decision = AlertDecision(event: .test, alertID: 0, startedAt: now, observation: observation, at: now)
+        return AlertPayload(id: 0, decision: decision, rule: rule, site: configuration.site,
+                            host: ProcessInfo.processInfo.hostName)
+    }
+}

@@ -167,6 +167,11 @@ final class DeviceSimulator {
                     defects.append(DefectRecord(refdes: refdes, part: part, code: code, category: categories[code], verdict: verdict))
                 }
             }
+            if let burst = options.burst, burst.covers(produced),
+               !defects.contains(where: { $0.refdes == burst.refdes && $0.code == burst.code && $0.verdict == .real }) {
+                defects.append(DefectRecord(refdes: burst.refdes, part: "FEEDER-TEST", code: burst.code,
+                                            category: categories[burst.code], verdict: .real))
+            }
             record.defects = defects
             record.result = defects.contains { $0.verdict == .real } ? .fail : .pass
         case .tester:

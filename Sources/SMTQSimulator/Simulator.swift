@@ -70,7 +70,9 @@ public final class Simulator {
             let (record, seq) = device.produce(now: now)
             if let log {
                 let line = InterchangeJSON.line(record)
-                log.write(Data((line.dropLast() + ",\"seq\":\(seq),\"unit_id\":\(unit)}\n").utf8))
+                // When the record reached the registers (the alert latency benchmark starts its clock here).
+                let produced = String(format: "%.6f", Date().timeIntervalSince1970)
+                log.write(Data((line.dropLast() + ",\"seq\":\(seq),\"unit_id\":\(unit),\"produced_at\":\(produced)}\n").utf8))
             }
         }
     }

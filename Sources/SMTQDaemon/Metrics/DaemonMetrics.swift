@@ -60,6 +60,12 @@ final class DaemonMetrics: Sendable {
         if let pending = status.alertsPending {
             gauge("smtq_alerts_pending", "Alerts in the outbox not yet delivered.", [], Double(pending))
         }
+        for hook in status.hooks ?? [] {
+            let labels = [("hook", hook.name)]
+            gauge("smtq_alert_hook_failing", "1 while the hook's last delivery attempt failed (its alerts are retried).",
+                  labels, hook.consecutiveFailures > 0 ? 1 : 0)
+            gauge("smtq_alert_hook_pending", "Notifications waiting for delivery to the hook.", labels, Double(hook.pending))
+        }
         let process = ProcessFigures.read()
         gauge("smtq_process_resident_memory_bytes", "Resident memory of smtqd.", [], Double(process.residentBytes))
         gauge("smtq_process_open_fds", "Open file descriptors of smtqd.", [], Double(process.openDescriptors))

@@ -13,6 +13,9 @@ struct HelpfulMetricsFactory: MetricsFactory {
         "smtq_writer_commit_duration_seconds": "Time of one database transaction of the store's writer.",
         "smtq_writer_batch_records": "Records per database transaction of the store's writer.",
         "smtq_writer_durable_lag_seconds": "Time from handing the oldest write of a transaction to the store to its commit.",
+        "smtq_alerts_total": "Alert notifications decided (and written to the outbox), by rule and event (firing, reminder, resolved).",
+        "smtq_alerts_open": "Alerts firing now.",
+        "smtq_alert_deliveries_total": "Alert delivery attempts by hook and result (delivered, failed).",
     ]
 
     static let durationBuckets: [Duration] = [

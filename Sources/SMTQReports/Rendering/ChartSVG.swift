@@ -1,5 +1,7 @@
 import Foundation
+import SMTQCore
 import SMTQStatistics
+import SMTQStore
 
 /// A control chart as SVG: per plotted series a panel with the center line, the control limits (stepped
 /// where they vary with the subgroup size), the ±1σ and ±2σ zone boundaries, the points (signals in red, with
@@ -8,7 +10,9 @@ import SMTQStatistics
 public enum ChartSVG {
     /// `labels` name the points on the x axis (e.g. subgroup start times); without them the axis shows the
     /// point numbers.
-    public static func render(_ result: ChartResult, title: String, labels: [String]? = nil) -> String {
+    /// `annotations` mark alerts at their signal points (acknowledged ones with who and the note).
+    public static func render(_ result: ChartResult, title: String, labels: [String]? = nil,
+                              annotations: [ChartAnnotation] = []) -> String {
         var panels: [Panel] = []
         switch result {
         case let .attribute(type, series):
@@ -29,7 +33,8 @@ public enum ChartSVG {
         var canvas = SVGCanvas(width: 960, height: top + panelHeight * Double(panels.count) + 30)
         canvas.text(480, 26, title, size: 16, anchor: "middle", weight: "bold")
         for (offset, panel) in panels.enumerated() {
-            draw(panel, on: &canvas, top: top + Double(offset) * panelHeight, height: panelHeight - 20, labels: labels)
+            draw(panel, on: &canvas, top: top + Double(offset) * panelHeight, height: panelHeight - 20, labels: labels,
+                 annotations: annotations.filter { $0.panel == offset })
         }
         return canvas.render(title: title)
     }
@@ -57,7 +62,8 @@ public enum ChartSVG {
         }
     }
 
-    private static func draw(_ panel: Panel, on canvas: inout SVGCanvas, top: Double, height: Double, labels: [String]?) {
+    private static func draw(_ panel: Panel, on canvas: inout SVGCanvas, top: Double, height: Double, labels: [String]?,
+                             annotations: [ChartAnnotation]) {
         let left = 80.0, right = canvas.width - 100, bottom = top + height - 40
         let values = panel.points.flatMap { point in [point.value, point.ucl, point.lcl, point.center].compactMap { $0 } }
             + (panel.secondValues ?? [])
@@ -113,6 +119,12 @@ public enum ChartSVG {
                               title: "\(name): \(Ticks.label(value)) — \(point.signals.joined(separator: ", "))", cssClass: "signal")
                 canvas.text(x(offset), y(value) - 8, point.signals.first.map(shortName) ?? "", size: 9, anchor: "middle", fill: "#d32f2f")
             }
+        }
+        for annotation in annotations where panel.points.indices.contains(annotation.offset) {
+            guard let value = panel.points[annotation.offset].value else { continue }
+            let colour = annotation.acknowledged ? "#2e7d32" : "#ef6c00"
+            canvas.ring(x(annotation.offset), y(value), radius: 7.5, stroke: colour, title: annotation.detail)
+            canvas.text(x(annotation.offset), y(value) + 20, annotation.label, size: 9, anchor: "middle", fill: colour)
         }
         let tickEvery = max(1, Int((Double(count) / 10).rounded(.up)))
         for offset in stride(from: 0, to: panel.points.count, by: tickEvery) {
@@ -175,5 +187,41 @@ public enum ChartSVG {
                              result.withinMethod, Ticks.label(result.sigmaOverall))
         canvas.text(480, 385, figures, size: 12, anchor: "middle")
         return canvas.render(title: title)
+    }
+}
+
+/// An alert drawn on a chart: a ring at the signal point and a short label; its detail (who acknowledged it,
+/// when, the note) is the tooltip.
+public struct ChartAnnotation: Sendable, Equatable {
+    /// 0 for the first panel (p, X̄, individuals…), 1 for the second (R, S, moving range).
+    public var panel: Int
+    /// The point's position in the drawn series.
+    public var offset: Int
+    public var label: String
+    public var detail: String
+    public var acknowledged: Bool
+
+    public init(panel: Int, offset: Int, label: String, detail: String, acknowledged: Bool) {
+        self.panel = panel
+        self.offset = offset
+        self.label = label
+        self.detail = detail
+        self.acknowledged = acknowledged
+    }
+
+    /// The annotations of `alerts` on a chart drawn from `subgroups`: each alert of the chart at the
+    /// subgroup its signal point started.
+    public static func from(_ alerts: [AlertListRow], chart: String, subgroupStarts: [Int64]) -> [ChartAnnotation] {
+        let positions = Dictionary(subgroupStarts.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { first, _ in first })
+        return alerts.compactMap { alert in
+            guard alert.chart == chart, let start = alert.pointStart, let offset = positions[start] else { return nil }
+            let panel = ["range", "stdev", "moving_range"].contains(alert.series ?? "") ? 1 : 0
+            var detail = "alert #\(alert.id) \(alert.rule): \(alert.summary)"
+            for ack in alert.acks {
+                detail += "\nacknowledged by \(ack.by) at \(RFC3339.string(from: ack.at)): \(ack.note)"
+            }
+            return ChartAnnotation(panel: panel, offset: offset, label: (alert.acks.isEmpty ? "#" : "✔ #") + String(alert.id),
+                                   detail: detail, acknowledged: !alert.acks.isEmpty)
+        }
     }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import SMTQStore
+import SMTQCore
 import SMTQConfig
 import SMTQStatistics
 
@@ -14,9 +16,12 @@ public struct HTMLReport {
     public var escapes: [Escape]
     /// Chart name, caption and SVG; or chart name and why it could not be drawn.
     public var charts: [(name: String, caption: String, svg: String?)]
+    /// Alerts raised in the period, with their acknowledgements.
+    public var alerts: [AlertListRow]
 
     public init(title: String, period: String, generated: String, yield: YieldReport, products: [String: ProductConfig],
-                pareto: [Pareto.Row], escapes: [Escape], charts: [(name: String, caption: String, svg: String?)]) {
+                pareto: [Pareto.Row], escapes: [Escape], charts: [(name: String, caption: String, svg: String?)],
+                alerts: [AlertListRow] = []) {
         self.title = title
         self.period = period
         self.generated = generated
@@ -25,6 +30,7 @@ public struct HTMLReport {
         self.pareto = pareto
         self.escapes = escapes
         self.charts = charts
+        self.alerts = alerts
     }
 
     static func escape(_ text: String) -> String { SVGCanvas.escape(text) }
@@ -38,6 +44,7 @@ public struct HTMLReport {
         th,td{padding:4px 6px;border-bottom:1px solid #e2e2e2;text-align:right;white-space:nowrap}
         th:first-child,td:first-child,th:nth-child(2),td:nth-child(2){text-align:left}
         td.miss{color:#b71c1c;font-weight:bold}
+        td.note{white-space:normal;text-align:left}
         figure{margin:0 0 1.2em}figcaption{font-size:.85em;color:#555}
         svg{width:100%;height:auto;display:block}
         @media print{body{max-width:none}h2{page-break-after:avoid}figure{page-break-inside:avoid}.scroll{overflow:visible}}
@@ -105,6 +112,27 @@ public struct HTMLReport {
                 html += "<p><b>\(Self.escape(chart.name))</b>: \(Self.escape(chart.caption))</p>\n"
             }
         }
+        html += alertsSection()
         return html + "</body></html>\n"
+    }
+
+    /// Each alert with its state and the acknowledgements: who, when, the assignable cause and action.
+    func alertsSection() -> String {
+        var html = "<h2>Alerts</h2>\n"
+        guard !alerts.isEmpty else { return html + "<p>No alerts in this period.</p>\n" }
+        let open = alerts.filter { $0.acks.isEmpty }.count
+        html += "<p>\(alerts.count) alert\(alerts.count == 1 ? "" : "s"), \(open) not acknowledged.</p>\n"
+        html += "<div class=\"scroll\"><table><tr><th>id</th><th>rule</th><th>state</th><th>started</th><th>scope</th>"
+            + "<th>summary</th><th>acknowledged</th></tr>\n"
+        for alert in alerts {
+            let acks = alert.acks.map { "\(Self.escape($0.by)), \(Self.escape(RFC3339.string(from: $0.at))): \(Self.escape($0.note))" }
+            let started = Self.escape(RFC3339.string(from: alert.startedAt))
+            let acknowledged = acks.isEmpty ? "—" : acks.joined(separator: "<br>")
+            var row = "<tr><td>\(alert.id)</td><td>\(Self.escape(alert.rule))</td><td>\(Self.escape(alert.state))</td>"
+            row += "<td>\(started)</td><td>\(Self.escape(alert.scope))</td>"
+            row += "<td class=\"note\">\(Self.escape(alert.summary))</td><td class=\"note\">\(acknowledged)</td></tr>\n"
+            html += row
+        }
+        return html + "</table></div>\n"
     }
 }

@@ -51,6 +51,13 @@ struct SVGCanvas {
         body.append(title.map { shape + "><title>\(Self.escape($0))</title></circle>" } ?? shape + "/>")
     }
 
+    /// An unfilled circle (a marker around a point), with a tooltip.
+    mutating func ring(_ x: Double, _ y: Double, radius: Double, stroke: String, title: String? = nil) {
+        let shape = "<circle cx=\"\(Self.number(x))\" cy=\"\(Self.number(y))\" r=\"\(Self.number(radius))\" fill=\"none\" "
+            + "stroke=\"\(stroke)\" stroke-width=\"2\" class=\"alert\""
+        body.append(title.map { shape + "><title>\(Self.escape($0))</title></circle>" } ?? shape + "/>")
+    }
+
     mutating func text(_ x: Double, _ y: Double, _ content: String, size: Double = 11, anchor: String = "start",
                        weight: String? = nil, fill: String = "#222", rotate: Bool = false) {
         let transform = rotate ? " transform=\"rotate(-90 \(Self.number(x)) \(Self.number(y)))\"" : ""

@@ -3,6 +3,7 @@ import Foundation
 import SMTQCore
 import SMTQReports
 import SMTQStatistics
+import SMTQStore
 
 /// `smtq report html`.
 struct HTMLReportCommand: ParsableCommand {
@@ -25,6 +26,8 @@ struct HTMLReportCommand: ParsableCommand {
             let yield = try YieldQuery.run(db, scope: scope, by: [], configuration: configuration)
             let pareto = try ParetoQuery.run(db, scope: scope, key: .code)
             let escapes = configuration.lines.isEmpty ? [] : try EscapesQuery.run(db, scope: scope, configuration: configuration)
+            let alerts = try AlertStore.list(since: scope.since.map(Date.init(storeMicroseconds:)) ?? .distantPast, limit: 500, db)
+                .filter { alert in scope.until.map { alert.startedAt.storeMicroseconds < $0 } ?? true }
             var charts: [(name: String, caption: String, svg: String?)] = []
             for chart in configuration.spc.charts
             where (options.line ?? chart.line) == chart.line && (options.station ?? chart.station) == chart.station {
@@ -32,7 +35,9 @@ struct HTMLReportCommand: ParsableCommand {
                     let report = try SPCReportQuery.run(db, chart: chart, scope: scope, time: configuration.time)
                     let labels = SPCReportRender.labels(report.subgroups, time: configuration.time)
                     let title = "\(chart.name): \(chart.type.rawValue) chart, \(chart.line)/\(chart.station)" + (chart.measurement.map { " \($0)" } ?? "")
-                    charts.append((chart.name, SPCReportRender.caption(report), ChartSVG.render(report.result, title: title, labels: labels)))
+                    let annotations = ChartAnnotation.from(alerts, chart: chart.name, subgroupStarts: report.subgroups.map(\.start))
+                    charts.append((chart.name, SPCReportRender.caption(report),
+                                   ChartSVG.render(report.result, title: title, labels: labels, annotations: annotations)))
                 } catch let error as SPCReportQuery.NoData {
                     charts.append((chart.name, error.description, nil))
                 } catch let error as ChartError {
@@ -40,7 +45,8 @@ struct HTMLReportCommand: ParsableCommand {
                 }
             }
             return HTMLReport(title: title, period: period(scope), generated: RFC3339.string(from: Date()).prefix(19) + "Z",
-                              yield: yield, products: configuration.products, pareto: pareto, escapes: escapes, charts: charts)
+                              yield: yield, products: configuration.products, pareto: pareto, escapes: escapes, charts: charts,
+                              alerts: alerts)
         }
         try ReportFiles.write(page.render(), to: out, command: "report html")
         print("wrote \(out): \(page.yield.rows.count) station rows, \(page.pareto.count) defect codes, \(page.charts.filter { $0.svg != nil }.count) charts")

@@ -56,7 +56,13 @@ struct SPCReportCommand: ParsableCommand {
         if let svg {
             let title = "\(config.name): \(config.type.rawValue) chart of \(config.line)/\(config.station)"
                 + (config.measurement.map { " \($0)" } ?? "") + (report.limits == nil ? " (phase I limits)" : " (stored limits)")
-            try ReportFiles.write(ChartSVG.render(report.result, title: title, labels: labels), to: svg, command: "report spc")
+            // The chart's alerts at their signal points (acknowledged ones with the note as the tooltip).
+            let alerts = try options.read(configuration) { db in
+                try AlertStore.list(since: report.subgroups.first.map { Date(storeMicroseconds: $0.start) }, limit: 1000, db)
+            }
+            let annotations = ChartAnnotation.from(alerts, chart: config.name, subgroupStarts: report.subgroups.map(\.start))
+            try ReportFiles.write(ChartSVG.render(report.result, title: title, labels: labels, annotations: annotations),
+                                  to: svg, command: "report spc")
         }
         switch format {
         case .json: print(SPCReportRender.json(report, labels: labels, header: options.header("spc", configuration, scope)))

@@ -43,6 +43,8 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Share of requests answered with exception 6 (busy).") var exceptionRate = 0.0
     @Option(help: "Share of requests answered with random bytes.") var garbageRate = 0.0
     @Option(help: "Restart (counters and SEQ) after every N records.") var rebootAfter: Int?
+    @Option(help: "A real defect REFDES:CODE on COUNT records from record FIRST, again every EVERY records: REFDES:CODE:FIRST:COUNT[:EVERY] (a feeder gone bad).")
+    var burst: String?
     @Option(help: "Serve a profile from this YAML file (a 'profiles:' file) instead of the reference one.") var profileFile: String?
     @Option(help: "The profile's name in --profile-file.") var profile: String?
 
@@ -84,6 +86,19 @@ struct SimulateCommand: ParsableCommand {
         options.exceptionRate = exceptionRate
         options.garbageRate = garbageRate
         options.rebootAfter = rebootAfter
+        if let burst {
+            guard let parsed = DefectBurst.parse(burst), kind == .aoi else {
+                Console.error("smtq simulate: --burst '\(burst)' is not REFDES:CODE:FIRST:COUNT[:EVERY] (FIRST and COUNT at least 1, EVERY at least COUNT; AOI only)")
+                throw ExitCode(64)
+            }
+            let codes = profile.record?.defects?.fields["code"]?.enumMap.map { Set($0.values) }
+            if let codes, !codes.contains(parsed.code) {
+                Console.error("smtq simulate: --burst code '\(parsed.code)' is not a defect code of profile \(profile.name): "
+                    + codes.sorted().joined(separator: ", "))
+                throw ExitCode(64)
+            }
+            options.burst = parsed
+        }
         let endpoint: Simulator.Endpoint
         if let listen, case let .success((host, port)) = HostPort.parse(listen) {
             endpoint = .tcp(host: host, port: port)

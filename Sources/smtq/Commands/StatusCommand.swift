@@ -19,8 +19,9 @@ struct StatusCommand: AsyncParsableCommand {
             and since when, the last record, records and samples stored, duplicates, records lost in gaps, torn \
             reads, bad records, request errors, reconnects and the last error ("silent": connected but not \
             answering); the writer's backlog and last \
-            commit; the SPC signals of the last hour; alerts pending. Exit 0 when the daemon answered and is \
-            live, 1 when it is not live or a device is down, 3 when no daemon answers.
+            commit; the SPC signals of the last hour; alerts pending and firing, and each alert hook that has \
+            notifications waiting or is failing (with its last error). Exit 0 when the daemon answered and is \
+            live, 1 when it is not live, a device is down or an alert hook is failing, 3 when no daemon answers.
             """
     )
 
@@ -65,7 +66,8 @@ struct StatusCommand: AsyncParsableCommand {
         case .json: print(String(decoding: data, as: UTF8.self))
         case .table: print(Self.render(status), terminator: "")
         }
-        if !status.alive || status.devicesUp < status.devices.count { throw ExitCode(1) }
+        let hookFailing = (status.hooks ?? []).contains { $0.consecutiveFailures > 0 }
+        if !status.alive || status.devicesUp < status.devices.count || hookFailing { throw ExitCode(1) }
     }
 
     /// `--url`, else `metrics.listen` of the configuration (a wildcard listen address is asked on loopback).
@@ -112,7 +114,17 @@ struct StatusCommand: AsyncParsableCommand {
                  $0.signals.joined(separator: ",")]
             })
         }
-        out += "alerts pending: \(status.alertsPending.map(String.init) ?? "unknown")\n"
+        out += "alerts pending: \(status.alertsPending.map(String.init) ?? "unknown")"
+        out += status.alertsOpen.map { ", firing: \($0)" } ?? ""
+        out += "\n"
+        for hook in status.hooks ?? [] where hook.consecutiveFailures > 0 || hook.pending > 0 {
+            out += "hook \(hook.name): \(hook.pending) pending, \(hook.delivered) delivered"
+            if hook.consecutiveFailures > 0 {
+                out += ", FAILING since \(hook.failingSince ?? "?") (\(hook.consecutiveFailures) attempts in a row): "
+                    + (hook.lastError ?? "unknown error")
+            }
+            out += "\n"
+        }
         return out
     }
 }
