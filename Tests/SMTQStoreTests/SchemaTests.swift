@@ -7,7 +7,7 @@ struct SchemaTests {
     @Test("migrating from empty, and from every earlier version, reaches the same schema")
     func migrations() throws {
         let migrations = StoreSchema.knownMigrations
-        #expect(migrations == ["v1", "v2-process-values"])
+        #expect(migrations == ["v1", "v2-process-values", "v3-alerts"])
         var schemas: [String] = []
         for index in 0...migrations.count {
             let database = try TemporaryDatabase()
@@ -24,7 +24,7 @@ struct SchemaTests {
         #expect(Set(schemas).count == 1)
         for table in ["lines", "stations", "devices", "programs", "units", "defects", "measurements", "rollups",
                       "device_cursors", "counter_samples", "device_events", "spc_limits", "alerts", "alert_outbox",
-                      "process_values"] {
+                      "process_values", "alert_events", "alert_acks"] {
             #expect(schemas[0].contains("CREATE TABLE \(table) "), "missing table \(table)")
         }
         let journalDatabase = try TemporaryDatabase()
