@@ -126,7 +126,8 @@ let package = Package(
         .executableTarget(
             name: "smtq-bench",
             dependencies: [
-                "SMTQCore", "SMTQConfig", "SMTQStore", "SMTQModbus", "SMTQAcquisition", "SMTQEngine", "CIngestBaseline", "CPollBaseline",
+                "SMTQCore", "SMTQConfig", "SMTQStore", "SMTQModbus", "SMTQAcquisition", "SMTQEngine", "SMTQAlerts", "CIngestBaseline",
+                "CPollBaseline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

@@ -35,6 +35,8 @@ public final class AlertEvaluator: @unchecked Sendable {
     /// Decisions whose write failed: tried again at each tick, in order.
     private var unwritten: [AlertDecision] = []
     private var writeFailing = false
+    /// The last unit id the windows have: read at a warm start, or evaluated from a commit. Units of later
+    /// commits are evaluated; a batch's units up to it were read as history already.
     private var warmedThrough: Int64 = 0
     private var timer: DispatchSourceTimer?
 
@@ -54,6 +56,9 @@ public final class AlertEvaluator: @unchecked Sendable {
         self.logger = logger
         host = ProcessInfo.processInfo.hostName
         rules = RuleSet(configuration: configuration, startedAt: Date())
+        // Created before it subscribes to the writer's commits: what is stored now is history, every unit
+        // committed from here on reaches it as a batch (queued until `start`), so none is missed or doubled.
+        warmedThrough = (try? reader.read { try Int64.fetchOne($0, sql: "SELECT max(id) FROM units") }) ?? 0
     }
 
     /// Called (on the evaluator's queue) after new outbox rows are durable: the dispatcher's wake-up.
@@ -100,6 +105,7 @@ public final class AlertEvaluator: @unchecked Sendable {
         queue.async { [self] in
             var batch = batch
             batch.units.removeAll { $0.id <= warmedThrough }
+            warmedThrough = max(warmedThrough, batch.units.map(\.id).max() ?? 0)
             let started = DispatchTime.now().uptimeNanoseconds
             let observations = rules.receive(batch)
             decide(observations)
@@ -129,18 +135,17 @@ public final class AlertEvaluator: @unchecked Sendable {
     private func warm() {
         let history = rules.history
         do {
-            let (states, units, last) = try reader.read { db in
+            let through = warmedThrough
+            let (states, units) = try reader.read { db in
                 (try AlertStore.latestStates(db),
                  try RecentUnits.read(since: history.span.map { Date().addingTimeInterval(-$0.totalSeconds) },
-                                      lastCount: history.units, db),
-                 try Int64.fetchOne(db, sql: "SELECT max(id) FROM units") ?? 0)
+                                      lastCount: history.units, through: through, db))
             }
             lifecycle = AlertLifecycle()
             lifecycle.restore(states)
             let open = lifecycle.openAlerts
             openCount.withLock { $0 = open }
             rules.warm(units)
-            warmedThrough = max(warmedThrough, last)
             logger.info("alert rules ready", metadata: [
                 "rules": "\(configuration.alerts.rules.count)", "history_units": "\(units.count)",
                 "open_alerts": "\(lifecycle.openAlerts)"])

@@ -148,9 +148,11 @@ final class DeviceSimulator {
         let prefix = options.serialPrefix ?? "U\(unit)-"
         let time = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         let faulty = Double.random(in: 0..<1, using: &random) < options.defectRate
+        let drawn = Double.random(in: 0..<1, using: &random) < 0.8 ? "PCB-A" : "PCB-B"
+        let program = options.program ?? drawn
         var record = UnitRecord(
             line: options.line, station: stationName,
-            device: options.deviceName, program: Double.random(in: 0..<1, using: &random) < 0.8 ? "PCB-A" : "PCB-B",
+            device: options.deviceName, program: program,
             serial: prefix + String(produced), position: produced % 4 + 1, result: .pass, time: time,
             cycleMilliseconds: Int.random(in: 900...1500, using: &random))
         switch options.kind {

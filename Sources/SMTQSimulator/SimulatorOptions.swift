@@ -30,6 +30,8 @@ public struct SimulatorOptions: Sendable {
     public var rebootAfter: Int?
     /// Largest FIFO backlog the device keeps; production pauses when it is full.
     public var queueCapacity = 60_000
+    /// Every record's program (default: PCB-A or PCB-B at random, 4 to 1).
+    public var program: String?
     /// A feeder gone bad: one real defect at one reference designator on a run of records.
     public var burst: DefectBurst?
 

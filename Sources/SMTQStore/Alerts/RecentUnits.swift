@@ -4,13 +4,13 @@ import SMTQCore
 
 /// Units as the alert rules see them after a restart: the recent history their windows start from.
 public enum RecentUnits {
-    /// Units with a time at or after `since`, and the last `lastCount` units by storage order, whichever
-    /// reaches further back; in storage order, with their defects (measurements are not read).
-    public static func read(since: Date?, lastCount: Int, _ db: Database) throws -> [StoredUnit] {
+    /// Units up to id `through` with a time at or after `since`, and the last `lastCount` of them by storage
+    /// order, whichever reaches further back; in storage order, with their defects (measurements are not read).
+    public static func read(since: Date?, lastCount: Int, through: Int64, _ db: Database) throws -> [StoredUnit] {
         var floor = Int64.max
         if lastCount > 0 {
-            floor = try Int64.fetchOne(db, sql: "SELECT id FROM units ORDER BY id DESC LIMIT 1 OFFSET ?",
-                                       arguments: [lastCount - 1]) ?? 0
+            floor = try Int64.fetchOne(db, sql: "SELECT id FROM units WHERE id <= ? ORDER BY id DESC LIMIT 1 OFFSET ?",
+                                       arguments: [through, lastCount - 1]) ?? 0
         }
         if let since {
             let byTime = try Int64.fetchOne(db, sql: "SELECT min(id) FROM units WHERE time >= ?",
@@ -30,8 +30,8 @@ public enum RecentUnits {
             JOIN lines l ON l.id = s.line_id
             JOIN devices d ON d.id = u.device_id
             JOIN programs p ON p.id = u.program_id
-            WHERE u.id >= ? ORDER BY u.id
-            """, arguments: [floor])
+            WHERE u.id >= ? AND u.id <= ? ORDER BY u.id
+            """, arguments: [floor, through])
         while let row = try rows.next() {
             let id: Int64 = row[0]
             var record = UnitRecord(

@@ -38,6 +38,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Device, line and station names written to the log.") var device = "sim"
     @Option var line = "L1"
     @Option var station: String?
+    @Option(help: "Every record's program (default: PCB-A or PCB-B at random, 4 to 1).") var program: String?
     @Option(help: "Close client connections after every N answers.") var dropConnectionEvery: Int?
     @Option(help: "Wait this long before each answer, e.g. 50ms.") var delay: String?
     @Option(help: "Share of requests answered with exception 6 (busy).") var exceptionRate = 0.0
@@ -81,6 +82,7 @@ struct SimulateCommand: ParsableCommand {
         options.deviceName = device
         options.line = line
         options.station = station
+        options.program = program
         options.dropConnectionEvery = dropConnectionEvery
         options.delay = delay.flatMap(DurationText.parse) ?? .zero
         options.exceptionRate = exceptionRate
