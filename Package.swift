@@ -177,7 +177,6 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .testTarget(name: "SMTQStatisticsTests", dependencies: ["SMTQStatistics", "SMTQCore", "SMTQTestSupport"]),

@@ -190,12 +190,9 @@ public final class AlertEvaluator: @unchecked Sendable {
         let configs = rules.configs
         let writes = decisions.map { decision -> AlertDecisionWrite in
             let rule = configs[decision.observation.rule]!
-            let scope = decision.observation.scope
             return AlertDecisionWrite(
                 identity: AlertIdentity(rule: rule.name, kind: rule.kind.rawValue, dedupKey: decision.observation.dedupKey,
-                                        severity: rule.severity.rawValue, line: scope.line, station: scope.station,
-                                        program: scope.program, device: scope.device, chart: scope.chart,
-                                        series: scope.series),
+                                        severity: rule.severity.rawValue, scope: decision.observation.scope),
                 event: decision.event, alertID: decision.alertID, at: decision.at, decisionKey: decision.key,
                 summary: decision.observation.summary, pointStart: decision.observation.pointStart, hooks: rule.hooks,
                 payload: { id in AlertPayload(id: id, decision: decision, rule: rule, site: site, host: host).json() })

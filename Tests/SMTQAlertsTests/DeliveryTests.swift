@@ -19,7 +19,7 @@ struct DeliveryTests {
 
     @Test("webhook: signed with timestamp and HMAC; a 500 is retried with back-off, then delivered once")
     func webhookRetry() async throws {
-        let receiver = try await WebhookReceiver(statuses: [500])
+        let receiver = try WebhookReceiver(statuses: [500])
         let folder = try TemporaryFolder("smtq-alerts")
         let secretFile = folder.path("webhook.key")
         try "s3cret-key\n".write(toFile: secretFile, atomically: true, encoding: .utf8)
@@ -27,12 +27,12 @@ struct DeliveryTests {
         let rig = try AlertRig(alerts: """
               retry: {initial: 200ms, max: 1s}
               hooks:
-                qms: {webhook: "http://127.0.0.1:\(receiver.port)/hook", secret_file: \(secretFile), timeout: 5s}
+                qms: {webhook: "http://127.0.0.1:\(receiver.port)/hook", secret_file: \(secretFile), timeout: 20s}
             \(Self.rule(hooks: "qms"))
             """, folder: folder)
         rig.startDispatcher()
         let serials = rig.commit([[("C12", "BRIDGE")], [], [("C12", "BRIDGE")]])
-        #expect(await rig.wait { rig.outbox.first?.delivered == true })
+        #expect(await rig.wait(.seconds(90)) { rig.outbox.first?.delivered == true })
         await rig.stop()
         receiver.stop()
         #expect(rig.outbox == [AlertRig.OutboxRow(hook: "qms", event: "firing", attempts: 2, delivered: true,
@@ -60,7 +60,7 @@ struct DeliveryTests {
 
     @Test("a receiver that hangs is cut off at the hook's timeout and retried; the failing hook is visible")
     func webhookTimeout() async throws {
-        let receiver = try await WebhookReceiver(hang: .seconds(3))
+        let receiver = try WebhookReceiver(hang: .seconds(3))
         let rig = try AlertRig(alerts: """
               retry: {initial: 500ms, max: 500ms}
               hooks:
@@ -97,7 +97,7 @@ struct DeliveryTests {
             #expect(rig.outbox.allSatisfy { !$0.delivered })
             await rig.stop()
         }
-        let receiver = try await WebhookReceiver(statuses: [], port: port)
+        let receiver = try WebhookReceiver(statuses: [], port: port)
         do {
             let rig = try AlertRig(alerts: alerts, folder: folder)
             rig.startDispatcher()
@@ -137,7 +137,7 @@ struct DeliveryTests {
             """, folder: folder)
         rig.startDispatcher()
         rig.commit([[("U3", "LIFTED")], [("U3", "LIFTED")]])
-        #expect(await rig.wait { rig.outbox.first?.delivered == true })
+        #expect(await rig.wait(.seconds(90)) { rig.outbox.first?.delivered == true })
         await rig.stop()
         #expect(rig.outbox.first?.attempts == 2)
         #expect(rig.outbox.first?.lastError == "exit status 2: andon light busy")

@@ -71,6 +71,18 @@ struct HookProcessTests {
         #expect(outcome.output.hasSuffix("(199900 more bytes)"))
     }
 
+    @Test("a hook inherits nothing but its standard input, output and error")
+    func noInheritedDescriptors() throws {
+        let folder = try TemporaryFolder("smtq-hook")
+        // A descriptor of this process without close-on-exec, as a device socket or database might be.
+        let stray = open(folder.path("stray"), O_CREAT | O_WRONLY, 0o600)
+        defer { close(stray) }
+        let outcome = try ChildProcess.run(["/bin/ls", "/proc/self/fd"], environment: [:], input: Data(), timeout: .seconds(10))
+        // ls itself opens the directory it lists (one more descriptor, above 2).
+        let open = outcome.output.split(separator: "\n").compactMap { Int32($0) }
+        #expect(open.filter { $0 > 2 }.count <= 1, "\(open)")
+    }
+
     @Test("the webhook signature is HMAC-SHA256 of timestamp.body, as openssl computes it")
     func signature() {
         // printf '%s' '1700000000.{"a":1}' | openssl dgst -sha256 -hmac topsecret

@@ -51,35 +51,38 @@ struct RuleTests {
         let final = ThresholdRule(rule: "final", metric: .finalYield, below: 0.9, above: nil, window: .units(10),
                                   minUnits: 4, opportunities: [:])
         var last: [Observation] = []
-        var lastFinal: [Observation] = []
+        var finalReadings: [Observation] = []
         let units = [Make.unit(1), Make.unit(2, defects: [("C1", "BRIDGE")]), Make.unit(3), Make.unit(4),
                      Make.unit(5, serial: "SN2", pass: true, first: false), Make.unit(6, serial: "SN-old", pass: false, first: false)]
         for unit in units {
             last = rule.add(UnitFacts(unit), group: group)
-            lastFinal = final.add(UnitFacts(unit), group: group)
+            finalReadings += final.add(UnitFacts(unit), group: group)
         }
         // 4 units first tested here, 3 passed first time; SN2 passed its retest; SN-old was first tested earlier.
         #expect(last[0].figures["fpy"] == 0.75)
         #expect(last[0].figures["units"] == 4)
         #expect(last[0].active)
-        #expect(lastFinal[0].figures["final_yield"] == 1.0)
-        #expect(!lastFinal[0].active)
+        // Final yield: 3 of 4 after unit 4 (fires), 4 of 4 after SN2's retest passed (clears); a clear reading
+        // after a clear one is not reported again.
+        #expect(finalReadings.map(\.active) == [false, true, false])
+        #expect(finalReadings.last?.figures["final_yield"] == 1.0)
     }
 
     @Test("threshold is not judged below min_units, and a time window slides with the clock")
     func thresholdWindow() {
         let rule = ThresholdRule(rule: "dpmo", metric: .dpmo, below: nil, above: 1000, window: .time(.seconds(60)),
                                  minUnits: 3, opportunities: ["PCB-A": 500])
-        #expect(!rule.add(UnitFacts(Make.unit(1, defects: [("C1", "X")], at: 0)), group: group)[0].active)
-        #expect(!rule.add(UnitFacts(Make.unit(2, at: 10)), group: group)[0].active)
-        let third = rule.add(UnitFacts(Make.unit(3, at: 20)), group: group)[0]
-        // 1 defect × 10^6 / (3 units × 500 opportunities) = 666.7: under the limit.
-        #expect(abs((third.figures["dpmo"] ?? 0)! - 666.666_666) < 0.001)
-        #expect(!third.active)
-        let fourth = rule.add(UnitFacts(Make.unit(4, defects: [("C2", "X")], at: 30)), group: group)[0]
-        #expect(fourth.figures["dpmo"] == 1000)
+        let first = rule.add(UnitFacts(Make.unit(1, defects: [("C1", "X")], at: 0)), group: group)
+        #expect(first.count == 1 && !first[0].active)
+        // Clear again, and again at 3 units (1 defect × 10^6 / (3 units × 500 opportunities) = 666.7) and at
+        // 4 (1000, not above): not reported again.
+        #expect(rule.add(UnitFacts(Make.unit(2, at: 10)), group: group).isEmpty)
+        #expect(rule.add(UnitFacts(Make.unit(3, at: 20)), group: group).isEmpty)
+        #expect(rule.add(UnitFacts(Make.unit(4, defects: [("C2", "X")], at: 30)), group: group).isEmpty)
         let fifth = rule.add(UnitFacts(Make.unit(5, defects: [("C3", "X")], at: 40)), group: group)[0]
+        // 3 defects × 10^6 / (5 units × 500) = 1200.
         #expect(fifth.active)
+        #expect(abs((fifth.figures["dpmo"] ?? 0)! - 1200) < 1e-9)
         // At 85 s the window starts at 25 s: only units 4 and 5 remain, fewer than min_units.
         let slid = rule.tick(now: Make.t0.addingTimeInterval(85))
         #expect(slid.count == 1)
@@ -114,8 +117,8 @@ struct RuleTests {
             observations = rule.add(UnitFacts(Make.unit(Int64(200 + index), defects: index % 2 == 0 ? [("C2", "Y")] : [],
                                                         at: 1000 + Double(index) * 4)), group: group)
             if index == 4 {
-                // Five units in the window: fewer than min_units.
-                #expect(!observations[0].active)
+                // Five units in the window: fewer than min_units (clear, as before: not reported).
+                #expect(observations.isEmpty)
             }
         }
         let last = observations[0]
@@ -132,7 +135,7 @@ struct RuleTests {
                              minDefects: 3)
         for index in 0..<20 { _ = rule.add(UnitFacts(Make.unit(Int64(index), at: Double(index) * 5)), group: group) }
         let one = rule.add(UnitFacts(Make.unit(100, defects: [("C1", "X")], at: 101)), group: group)
-        #expect(!one[0].active)
+        #expect(one.allSatisfy { !$0.active })
     }
 
     @Test("spc_signal: a point with one of the rule's signals fires, the series' next clean point resolves")

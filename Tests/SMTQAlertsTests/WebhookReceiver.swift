@@ -1,14 +1,17 @@
 import Foundation
-import Hummingbird
 import SMTQCore
 import SMTQTestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// A real HTTP server on loopback that records what it is sent. `/hook` answers with the next scripted
-/// status (200 once the script is used up); `/hang` answers only after `hang`; `/api/v2/alerts` stands in
-/// for nothing (Alertmanager itself is tested against the real one).
-final class WebhookReceiver: Sendable {
+/// A real HTTP/1.1 server on loopback that records what it is sent: `/hook` answers with the next scripted
+/// status (200 once the script is used up); `/hang` answers only after `hang`. It runs on threads of its own
+/// (blocking sockets), so it answers even while the tests keep the Swift concurrency pool busy.
+final class WebhookReceiver: @unchecked Sendable {
     struct Received: Sendable {
         var path: String
+        /// Header names in lower case.
         var headers: [String: String]
         var body: Data
         var at: Date
@@ -17,43 +20,101 @@ final class WebhookReceiver: Sendable {
     let port: Int
     private let received = Locked<[Received]>([])
     private let statuses: Locked<[Int]>
-    private let task: Task<Void, Never>
+    private let stopped = Locked(false)
+    private let hang: Duration
+    private let listener: Int32
 
-    init(statuses: [Int] = [], hang: Duration = .seconds(30), port: Int? = nil) async throws {
+    init(statuses: [Int] = [], hang: Duration = .seconds(30), port: Int? = nil) throws {
         let port = port ?? TestNetwork.freePort()
         self.port = port
-        let script = Locked(statuses)
-        self.statuses = script
-        let log = received
-        let router = Router()
-        let record: @Sendable (Request, String) async throws -> Void = { request, path in
-            let body = try await request.body.collect(upTo: 1 << 20)
-            var headers: [String: String] = [:]
-            for field in request.headers { headers[field.name.canonicalName] = field.value }
-            log.withLock { $0.append(Received(path: path, headers: headers, body: Data(buffer: body), at: Date())) }
+        self.statuses = Locked(statuses)
+        self.hang = hang
+        listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var yes: Int32 = 1
+        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        router.post("/hook") { request, _ -> Response in
-            try await record(request, "/hook")
-            let status = script.withLock { $0.isEmpty ? 200 : $0.removeFirst() }
-            return Response(status: .init(code: status))
+        guard bound == 0, listen(listener, 16) == 0 else {
+            close(listener)
+            throw CannotListen(port: port)
         }
-        router.post("/hang") { request, _ -> Response in
-            try await record(request, "/hang")
-            try await Task.sleep(for: hang)
-            return Response(status: .ok)
-        }
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
-        task = Task { try? await app.runService(gracefulShutdownSignals: []) }
-        try await TestNetwork.waitForListener(port: port)
+        let thread = Thread { [self] in acceptLoop() }
+        thread.start()
+    }
+
+    struct CannotListen: Error, CustomStringConvertible {
+        var port: Int
+        var description: String { "cannot listen on 127.0.0.1:\(port)" }
     }
 
     var requests: [Received] { received.withLock { $0 } }
 
     func stop() {
-        task.cancel()
+        guard !stopped.withLock({ done in defer { done = true }; return done }) else { return }
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
     }
 
-    deinit {
-        task.cancel()
+    deinit { stop() }
+
+    private func acceptLoop() {
+        while !stopped.withLock({ $0 }) {
+            let connection = accept(listener, nil, nil)
+            if connection < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            Thread { [self] in serve(connection) }.start()
+        }
+    }
+
+    private func serve(_ connection: Int32) {
+        defer { close(connection) }
+        var buffer = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        var headerEnd: Int?
+        while headerEnd == nil {
+            let count = read(connection, &chunk, chunk.count)
+            guard count > 0 else { return }
+            buffer += chunk[0..<count]
+            headerEnd = Self.find([13, 10, 13, 10], in: buffer)
+        }
+        let head = String(decoding: buffer[0..<headerEnd!], as: UTF8.self).components(separatedBy: "\r\n")
+        let path = head.first?.split(separator: " ").dropFirst().first.map(String.init) ?? ""
+        var headers: [String: String] = [:]
+        for line in head.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        let length = Int(headers["content-length"] ?? "0") ?? 0
+        var body = Array(buffer[(headerEnd! + 4)...])
+        while body.count < length {
+            let count = read(connection, &chunk, chunk.count)
+            guard count > 0 else { return }
+            body += chunk[0..<count]
+        }
+        received.withLock { $0.append(Received(path: path, headers: headers, body: Data(body), at: Date())) }
+        var status = 200
+        if path == "/hang" {
+            let until = ContinuousClock.now + hang
+            while ContinuousClock.now < until, !stopped.withLock({ $0 }) { usleep(20_000) }
+        } else {
+            status = statuses.withLock { $0.isEmpty ? 200 : $0.removeFirst() }
+        }
+        let response = "HTTP/1.1 \(status) \(status == 200 ? "OK" : "Error")\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        _ = response.withCString { write(connection, $0, strlen($0)) }
+    }
+
+    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        for start in 0...(haystack.count - needle.count) where haystack[start..<(start + needle.count)].elementsEqual(needle) {
+            return start
+        }
+        return nil
     }
 }

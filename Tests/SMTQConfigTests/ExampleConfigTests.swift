@@ -61,9 +61,11 @@ struct ExampleConfigTests {
         #expect(product.measurements["VCC"] == MeasurementSpec(name: "VCC", unit: "V", lsl: 3.2, usl: 3.4, target: 3.3))
         #expect(configuration.spc.charts.map(\.type) == [.p, .imr])
         #expect(configuration.spc.charts.first?.subgroup == .every(.seconds(3600)))
-        #expect(configuration.alerts.rules.map(\.name) == ["feeder-repeat", "aoi-fpy-low"])
+        #expect(configuration.alerts.rules.map(\.name) == ["feeder-repeat", "aoi-fpy-low", "device-down"])
         #expect(configuration.alerts.rules.first?.condition == .repeatedDefect(count: 3, withinUnits: 20))
-        #expect(configuration.alerts.rules.last?.condition
+        #expect(configuration.alerts.rules.first?.repeatInterval == .seconds(600))
+        #expect(configuration.alerts.rules.last?.condition == .device(downAfter: .seconds(120), gaps: true))
+        #expect(configuration.alerts.rules[1].condition
             == .threshold(metric: .fpy, below: 0.95, above: nil, window: .time(.seconds(3600)), minUnits: 30))
         #expect(configuration.time.timeZone == "Europe/Berlin")
         let night = try #require(configuration.time.shifts.last)

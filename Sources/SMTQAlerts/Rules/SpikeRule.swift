@@ -13,6 +13,8 @@ final class SpikeRule {
     let minUnits: Int
     let minDefects: Int
     private var groups: [GroupKey: State] = [:]
+    /// A clear reading after a clear one is not reported again (as in `ThresholdRule`).
+    private var lastActive: [GroupKey: Bool] = [:]
 
     private struct Entry {
         var time: Date
@@ -76,7 +78,7 @@ final class SpikeRule {
         // In place: a copy of the spans per unit would cost their whole size.
         groups[group, default: State()].add(Entry(time: unit.time, defects: unit.realDefects))
         groups[group]!.slide(window: window, baseline: baseline, end: groups[group]!.latest)
-        return [observe(groups[group]!, group, at: unit.time, evidence: "unit:\(unit.id)")]
+        return report(group, at: unit.time, evidence: "unit:\(unit.id)")
     }
 
     func tick(now: Date) -> [Observation] {
@@ -85,20 +87,31 @@ final class SpikeRule {
             let before = (groups[group]!.recent.units, groups[group]!.before.units)
             groups[group]!.slide(window: window, baseline: baseline, end: max(now, groups[group]!.latest))
             if (groups[group]!.recent.units, groups[group]!.before.units) != before {
-                observations.append(observe(groups[group]!, group, at: now, evidence: "tick:\(now.storeSeconds)"))
+                observations += report(group, at: now, evidence: "tick:\(now.storeSeconds)")
             }
         }
         return observations
     }
 
-    private func observe(_ state: State, _ group: GroupKey, at time: Date, evidence: String) -> Observation {
+    private func judge(_ state: State) -> Bool {
+        let enough = state.recent.units >= minUnits && state.before.units >= minUnits
+            && state.recent.defects >= minDefects
+        guard enough, let recent = state.recent.rate, let base = state.before.rate else { return false }
+        return base == 0 ? recent > 0 : recent >= factor * base
+    }
+
+    private func report(_ group: GroupKey, at time: Date, evidence: String) -> [Observation] {
+        let state = groups[group]!
+        let active = judge(state)
+        defer { lastActive[group] = active }
+        if !active, lastActive[group] == false { return [] }
+        return [observe(state, group, active: active, at: time, evidence: evidence)]
+    }
+
+    private func observe(_ state: State, _ group: GroupKey, active: Bool, at time: Date, evidence: String) -> Observation {
         let recent = state.recent.rate
         let base = state.before.rate
         let ratio: Double? = base.flatMap { base in recent.flatMap { base > 0 ? $0 / base : nil } }
-        let enough = state.recent.units >= minUnits && state.before.units >= minUnits
-            && state.recent.defects >= minDefects
-        var active = false
-        if enough, let recent, let base { active = base == 0 ? recent > 0 : recent >= factor * base }
         let place = "\(group.line)/\(group.station) (\(group.program))"
         let summary = "defect rate \(describe(recent)) per unit over \(state.recent.units) units at \(place), "
             + "baseline \(describe(base)) over \(state.before.units) units (alert at \(describe(factor))×)"

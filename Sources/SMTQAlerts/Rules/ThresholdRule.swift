@@ -17,6 +17,9 @@ final class ThresholdRule {
     /// Opportunities per unit by program (DPMO).
     let opportunities: [String: Int]
     private var windows: [GroupKey: Window] = [:]
+    /// What each group's last reading said: a clear reading after a clear one is not reported again (the
+    /// lifecycle would ignore it), which keeps a steady line cheap. Unknown (a new group, a restart) reports.
+    private var lastActive: [GroupKey: Bool] = [:]
 
     init(rule: String, metric: ThresholdMetric, below: Double?, above: Double?, window: AlertWindow, minUnits: Int,
          opportunities: [String: Int]) {
@@ -97,7 +100,7 @@ final class ThresholdRule {
         // In place: a copy of the window per unit would cost its whole size.
         windows[group, default: Window()].add(unit)
         windows[group]!.trim(window, end: windows[group]!.latest)
-        return [observe(windows[group]!, group, at: unit.time, evidence: "unit:\(unit.id)")]
+        return report(group, at: unit.time, evidence: "unit:\(unit.id)")
     }
 
     /// Time windows slide with the clock too: a window that emptied out of a firing condition resolves.
@@ -108,7 +111,7 @@ final class ThresholdRule {
             let before = windows[group]!.units
             windows[group]!.trim(window, end: max(now, windows[group]!.latest))
             if windows[group]!.units != before {
-                observations.append(observe(windows[group]!, group, at: now, evidence: "tick:\(now.storeSeconds)"))
+                observations += report(group, at: now, evidence: "tick:\(now.storeSeconds)")
             }
         }
         return observations
@@ -129,13 +132,24 @@ final class ThresholdRule {
         }
     }
 
-    private func observe(_ state: Window, _ group: GroupKey, at time: Date, evidence: String) -> Observation {
-        let value = value(state, program: group.program)
+    /// Whether the condition holds for a window, and the metric's value.
+    private func judge(_ state: Window, program: String) -> (active: Bool, value: Double?) {
+        let value = value(state, program: program)
+        guard state.units >= minUnits, let value else { return (false, value) }
+        return ((below.map { value < $0 } ?? false) || (above.map { value > $0 } ?? false), value)
+    }
+
+    private func report(_ group: GroupKey, at time: Date, evidence: String) -> [Observation] {
+        let state = windows[group]!
+        let (active, value) = judge(state, program: group.program)
+        defer { lastActive[group] = active }
+        if !active, lastActive[group] == false { return [] }
+        return [observe(state, group, active: active, value: value, at: time, evidence: evidence)]
+    }
+
+    private func observe(_ state: Window, _ group: GroupKey, active: Bool, value: Double?, at time: Date,
+                         evidence: String) -> Observation {
         let enough = state.units >= minUnits
-        var active = false
-        if enough, let value {
-            active = (below.map { value < $0 } ?? false) || (above.map { value > $0 } ?? false)
-        }
         var threshold: Figures = ["min_units": Double(minUnits)]
         if let below { threshold["below"] = below }
         if let above { threshold["above"] = above }

@@ -120,7 +120,9 @@ extension ConfigParser {
     /// A secret file must exist, be a regular file, and not be readable by others (it signs what plants trust).
     static func secretFileProblem(_ path: String) -> (message: String, expected: String)? {
         guard path.hasPrefix("/") else { return ("'\(path)' is not an absolute path", "an absolute path") }
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
+        // A link (as secret stores mount them) is judged by the file it points to.
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: target) else {
             return ("secret file '\(path)' does not exist or cannot be read", "a file holding the webhook key")
         }
         if (attributes[.type] as? FileAttributeType) != .typeRegular {

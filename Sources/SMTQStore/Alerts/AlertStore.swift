@@ -8,26 +8,14 @@ public struct AlertIdentity: Sendable, Hashable {
     public var kind: String
     public var dedupKey: String
     public var severity: String
-    public var line: String?
-    public var station: String?
-    public var program: String?
-    public var device: String?
-    public var chart: String?
-    public var series: String?
+    public var scope: AlertScope
 
-    public init(rule: String, kind: String, dedupKey: String, severity: String, line: String? = nil,
-                station: String? = nil, program: String? = nil, device: String? = nil, chart: String? = nil,
-                series: String? = nil) {
+    public init(rule: String, kind: String, dedupKey: String, severity: String, scope: AlertScope = AlertScope()) {
         self.rule = rule
         self.kind = kind
         self.dedupKey = dedupKey
         self.severity = severity
-        self.line = line
-        self.station = station
-        self.program = program
-        self.device = device
-        self.chart = chart
-        self.series = series
+        self.scope = scope
     }
 }
 
@@ -151,6 +139,7 @@ public enum AlertStore {
         }
         let at = decision.at.storeMicroseconds
         let identity = decision.identity
+        let scope = identity.scope
         let alertID: Int64
         switch decision.event {
         case .firing:
@@ -158,8 +147,8 @@ public enum AlertStore {
                 INSERT INTO alerts (rule, kind, dedup_key, severity, line, station, program, device, chart, series,
                                     state, started_at, last_notified_at, point_start, summary, payload)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'firing', ?, ?, ?, ?, '')
-                """, arguments: [identity.rule, identity.kind, identity.dedupKey, identity.severity, identity.line,
-                                 identity.station, identity.program, identity.device, identity.chart, identity.series,
+                """, arguments: [identity.rule, identity.kind, identity.dedupKey, identity.severity, scope.line,
+                                 scope.station, scope.program, scope.device, scope.chart, scope.series,
                                  at, at, decision.pointStart, decision.summary])
             alertID = db.lastInsertedRowID
         case .reminder, .resolved, .test:
