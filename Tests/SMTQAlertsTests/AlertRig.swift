@@ -46,9 +46,11 @@ final class AlertRig: @unchecked Sendable {
         evaluator.start(tick: .seconds(3600))
     }
 
+    /// Runs the dispatcher on threads of its own: the tests around it may keep the concurrency pool's few
+    /// threads blocked for a while (smtqd never does), and a starved dispatcher would fail them for nothing.
     func startDispatcher() {
         let dispatcher = dispatcher
-        task = Task { try? await dispatcher.run() }
+        task = Task(executorPreference: ThreadsExecutor.shared) { try? await dispatcher.run() }
     }
 
     /// Stops the dispatcher (a delivery in progress is cut off), the evaluator and the writer.
@@ -103,5 +105,16 @@ final class AlertRig: @unchecked Sendable {
             try? await Task.sleep(for: .milliseconds(20))
         }
         return condition()
+    }
+}
+
+/// A task executor on a Dispatch queue of its own (concurrent: lanes run side by side).
+final class ThreadsExecutor: TaskExecutor, @unchecked Sendable {
+    static let shared = ThreadsExecutor()
+    private let queue = DispatchQueue(label: "test.alerts.executor", attributes: .concurrent)
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }

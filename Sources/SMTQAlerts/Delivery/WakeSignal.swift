@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import SMTQCore
 
@@ -35,11 +36,11 @@ final class WakeSignal: Sendable {
             return state.nextID
         }
         guard let id else { return }
+        // The timer runs on a Dispatch queue: it needs no thread of the concurrency pool to fire.
         let timer = timeout.map { timeout in
-            Task { [weak self] in
-                try? await Task.sleep(for: timeout)
-                self?.release(id)
-            }
+            let item = DispatchWorkItem { [weak self] in self?.release(id) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.totalMilliseconds)), execute: item)
+            return item
         }
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
