@@ -18,10 +18,11 @@ struct AlertBenchmark: ParsableCommand {
     @Option(help: "The device's poll interval in milliseconds.") var pollMs = 200
     @Option(help: "Records per second the simulator produces (three per alert).") var rate = 10.0
     @Option(help: "Units fed to the evaluator for the cost per unit (20 rules).") var units = 200_000
+    @Option(help: "Only this part: latency or cost.") var only: String?
 
     func run() throws {
-        try latency()
-        try cost()
+        if only != "cost" { try latency() }
+        if only != "latency" { try cost() }
     }
 
     private func latency() throws {

@@ -79,11 +79,32 @@ struct DefectKey: Hashable {
     var code: String
 }
 
-/// Where a unit was made: the rules keep one window per group.
+/// Where a unit was made: the rules keep one window per group. Made once per unit and looked up several
+/// times by every rule, so its hash is computed once, at creation.
 struct GroupKey: Hashable {
-    var line: String
-    var station: String
-    var program: String
+    let line: String
+    let station: String
+    let program: String
+    private let hash: Int
+
+    init(line: String, station: String, program: String) {
+        self.line = line
+        self.station = station
+        self.program = program
+        var hasher = Hasher()
+        hasher.combine(line)
+        hasher.combine(station)
+        hasher.combine(program)
+        hash = hasher.finalize()
+    }
+
+    static func == (lhs: GroupKey, rhs: GroupKey) -> Bool {
+        lhs.hash == rhs.hash && lhs.line == rhs.line && lhs.station == rhs.station && lhs.program == rhs.program
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(hash)
+    }
 
     var scope: AlertScope { AlertScope(line: line, station: station, program: program) }
 }
