@@ -34,6 +34,8 @@ public final class AlertEvaluator: @unchecked Sendable {
     private var lifecycle = AlertLifecycle()
     /// Decisions whose write failed: tried again at each tick, in order.
     private var unwritten: [AlertDecision] = []
+    /// Readings that came while `unwritten` waited: judged after it is written.
+    private var held: [Observation] = []
     private var writeFailing = false
     /// The last unit id the windows have: read at a warm start, or evaluated from a commit. Units of later
     /// commits are evaluated; a batch's units up to it were read as history already.
@@ -107,8 +109,9 @@ public final class AlertEvaluator: @unchecked Sendable {
             batch.units.removeAll { $0.id <= warmedThrough }
             warmedThrough = max(warmedThrough, batch.units.map(\.id).max() ?? 0)
             let started = DispatchTime.now().uptimeNanoseconds
-            let observations = rules.receive(batch)
-            decide(observations)
+            let now = Date()
+            let observations = rules.receive(batch, now: now)
+            decide(observations, now: now)
             let spent = DispatchTime.now().uptimeNanoseconds - started
             cost.withLock {
                 $0.units += batch.units.count
@@ -160,22 +163,43 @@ public final class AlertEvaluator: @unchecked Sendable {
             let retry = unwritten
             unwritten = []
             write(retry)
+            if unwritten.isEmpty, !held.isEmpty {
+                let readings = held
+                held = []
+                decide(readings, now: now)
+            }
         }
         decide(rules.tick(now: now), now: now)
+        guard unwritten.isEmpty else { return }
         for reminder in lifecycle.reminders(rules: rules.configs, now: now) { write([reminder]) }
     }
 
     /// Each decision is written (and the lifecycle moved on) before the next observation is judged, so a
-    /// batch that both trips and clears a condition gives a firing and a resolution.
+    /// batch that both trips and clears a condition gives a firing and a resolution. While a decision cannot
+    /// be written, the readings after it are held, in order, and judged once it is written.
     private func decide(_ observations: [Observation], now: Date = Date()) {
-        for observation in observations {
+        for (index, observation) in observations.enumerated() {
             guard unwritten.isEmpty else {
-                // The database refuses writes: later readings are judged again once it takes the first.
+                hold(observations[index...])
                 return
             }
             if let decision = decideOne(observation, now: now) { write([decision]) }
         }
     }
+
+    /// Keeps readings while the database refuses writes, up to a bound (the oldest go first, counted in the log).
+    private func hold(_ observations: ArraySlice<Observation>) {
+        held += observations
+        if held.count > Self.heldLimit {
+            let dropped = held.count - Self.heldLimit
+            held.removeFirst(dropped)
+            logger.error("the database has refused alert writes for long; alert readings were dropped",
+                         metadata: ["dropped": "\(dropped)"])
+        }
+    }
+
+    /// Readings kept while alert writes fail (the rules report changes only, so this is hours of a busy line).
+    static let heldLimit = 10_000
 
     private func decideOne(_ observation: Observation, now: Date) -> AlertDecision? {
         guard let rule = rules.configs[observation.rule] else { return nil }

@@ -64,12 +64,12 @@ final class AlertRig: @unchecked Sendable {
 
     /// Stores units (one commit) with the given real defects each; waits until the evaluator has seen them.
     @discardableResult
-    func commit(_ defects: [[(String, String)]]) -> [String] {
+    func commit(_ defects: [[(String, String)]], station: String = "AOI-1") -> [String] {
         var serials: [String] = []
         let units = defects.map { list -> IncomingUnit in
             serial += 1
-            serials.append("SN\(serial)")
-            let record = UnitRecord(line: "L1", station: "AOI-1", device: "aoi1", program: "PCB-A", serial: "SN\(serial)",
+            serials.append("SN\(station)-\(serial)")
+            let record = UnitRecord(line: "L1", station: station, device: "aoi1", program: "PCB-A", serial: "SN\(station)-\(serial)",
                                     result: list.isEmpty ? .pass : .fail, time: Date(),
                                     defects: list.map { DefectRecord(refdes: $0.0, code: $0.1, verdict: .real) })
             return IncomingUnit(record: record)

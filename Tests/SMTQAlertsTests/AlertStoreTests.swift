@@ -30,7 +30,11 @@ struct AlertStoreTests {
         try writer.write { try AlertStore.markFailed(due[0].id, at: Date(timeIntervalSince1970: 300),
                                                      retryAt: Date(timeIntervalSince1970: 400), error: "HTTP 500", $0) }
         #expect(try writer.read { try AlertStore.due(hook: "h1", now: Date(timeIntervalSince1970: 350), limit: 10, $0) }.isEmpty)
-        #expect(try writer.read { try AlertStore.nextDue(hook: "h1", $0) } == Date(timeIntervalSince1970: 200))
+        // The resolution (due at 200) waits behind the firing: the next row that may go is the firing's retry.
+        #expect(try writer.read { try AlertStore.nextDue(hook: "h1", $0) } == Date(timeIntervalSince1970: 400))
+        let failing = try writer.read { try AlertStore.failingHooks($0) }
+        #expect(failing["h1"]?.attempts == 1 && failing["h1"]?.lastError == "HTTP 500")
+        #expect(failing["h2"] == nil)
         try writer.write { try AlertStore.markDelivered(due[0].id, at: Date(timeIntervalSince1970: 400), $0) }
         let next = try writer.read { try AlertStore.due(hook: "h1", now: Date(timeIntervalSince1970: 400), limit: 10, $0) }
         #expect(next.map(\.event) == [.resolved])

@@ -39,10 +39,13 @@ struct AlertmanagerTests {
             return try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
         }
 
-        deinit {
+        func stop() {
+            guard process.isRunning else { return }
             process.terminate()
             process.waitUntilExit()
         }
+
+        deinit { stop() }
     }
 
     @Test("a firing alert shows in Alertmanager's API with smtq's labels; its resolution ends it")
@@ -50,6 +53,7 @@ struct AlertmanagerTests {
         #expect(FileManager.default.isExecutableFile(atPath: Self.binary),
                 "install prometheus-alertmanager (./scripts/bootstrap --tests)")
         let server = try await Server()
+        defer { server.stop() }
         let rig = try AlertRig(alerts: """
               retry: {initial: 200ms, max: 1s}
               hooks:

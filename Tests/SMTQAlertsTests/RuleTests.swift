@@ -90,6 +90,25 @@ struct RuleTests {
         #expect(!slid[0].active)
     }
 
+    @Test("a device clock behind the host's does not shorten a time window")
+    func deviceClockBehind() {
+        let rule = ThresholdRule(rule: "fpy", metric: .fpy, below: 0.9, above: nil, window: .time(.seconds(60)),
+                                 minUnits: 2, opportunities: [:])
+        // The device's clock is ten minutes behind: units are stamped 600 s before they arrive.
+        func behind(_ id: Int64, at seconds: Double, pass: Bool) -> UnitFacts {
+            UnitFacts(Make.unit(id, pass: pass, at: seconds - 600), arrival: Make.t0.addingTimeInterval(seconds))
+        }
+        _ = rule.add(behind(1, at: 0, pass: false), group: group)
+        let fired = rule.add(behind(2, at: 10, pass: false), group: group)
+        #expect(fired.first?.active == true)
+        // 30 s later by the host's clock both units are still inside the last minute of the data.
+        #expect(rule.tick(now: Make.t0.addingTimeInterval(40)).isEmpty)
+        // 65 s after the first arrived it has left the window: one unit, fewer than min_units.
+        let slid = rule.tick(now: Make.t0.addingTimeInterval(65))
+        #expect(slid.first?.figures["units"] == 1)
+        #expect(slid.first?.active == false)
+    }
+
     @Test("false-call rate over zero calls is undefined and never fires")
     func falseCallRateUndefined() {
         let rule = ThresholdRule(rule: "fc", metric: .falseCallRate, below: nil, above: 0.2, window: .units(5),

@@ -70,6 +70,7 @@ public final class AlertDispatcher: Service, Sendable {
     }
 
     public func run() async throws {
+        await resume()
         await withTaskGroup(of: Void.self) { group in
             for (name, hook) in hooks {
                 guard let signal = lanes[name] else { continue }
@@ -85,6 +86,24 @@ public final class AlertDispatcher: Service, Sendable {
     }
 
     private var isStopping: Bool { stopping.withLock { $0 } }
+
+    /// At a start: hooks that were failing show as failing until they deliver, and what waits is tried at once
+    /// rather than at its stored back-off (whoever restarted smtqd may have fixed the receiver).
+    private func resume() async {
+        let (reader, writer) = (reader, writer)
+        let now = Date()
+        let failing = try? await Blocking.run("alerts.resume") {
+            try writer.write { db in try AlertStore.retryNow(at: now, db) }
+            return try reader.read { db in try AlertStore.failingHooks(db) }
+        }
+        health.withLock { state in
+            for (hook, failure) in failing ?? [:] where state[hook] != nil {
+                state[hook]?.consecutiveFailures = failure.attempts
+                state[hook]?.lastError = failure.lastError
+                state[hook]?.failingSince = failure.since
+            }
+        }
+    }
 
     private func lane(_ hook: any AlertHook, signal: WakeSignal) async {
         let name = hook.name
@@ -109,9 +128,9 @@ public final class AlertDispatcher: Service, Sendable {
                 await record(result, item: item, hook: name)
             }
             // Read again after deliveries (failures moved their rows' next attempt); otherwise sleep until the
-            // next retry or the evaluator's signal.
+            // next retry or the evaluator's signal (never less than 100 ms: no busy loop whatever the rows say).
             if !due.isEmpty { continue }
-            let timeout: Duration? = next.map { .milliseconds(max(10, Int64($0.timeIntervalSinceNow * 1000))) }
+            let timeout: Duration? = next.map { .milliseconds(max(100, Int64($0.timeIntervalSinceNow * 1000))) }
             await signal.wait(timeout: timeout)
         }
     }

@@ -75,9 +75,11 @@ struct ExecHook: AlertHook {
         case let .failure(error):
             return .failed(error.description)
         case let .success(result):
+            // A failing hook's output is its error (logged once per episode by the dispatcher, with the first
+            // line of standard error); repeating it at every retry would flood the journal.
             if !result.output.isEmpty || !result.errorOutput.isEmpty {
-                logger.info("hook output", metadata: ["hook": "\(name)", "stdout": "\(result.output)",
-                                                      "stderr": "\(result.errorOutput)"])
+                logger.log(level: result.problem == nil ? .info : .debug, "hook output",
+                           metadata: ["hook": "\(name)", "stdout": "\(result.output)", "stderr": "\(result.errorOutput)"])
             }
             if let problem = result.problem { return .failed(problem) }
             return .delivered

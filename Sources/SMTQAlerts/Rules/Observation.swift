@@ -52,6 +52,8 @@ struct UnitFacts {
     var id: Int64
     var serial: String
     var time: Date
+    /// When smtqd received it (host clock); `time` may be the device's clock.
+    var arrival: Date
     var isFirst: Bool
     var passed: Bool
     var realDefects: Int
@@ -59,10 +61,12 @@ struct UnitFacts {
     /// Real defects as (refdes, code), each pair once per unit.
     var defectKeys: Set<DefectKey>
 
-    init(_ unit: StoredUnit) {
+    /// `arrival`: when the unit reached the rules by the host's clock (its own time when read as history).
+    init(_ unit: StoredUnit, arrival: Date? = nil) {
         id = unit.id
         serial = unit.record.serial
         time = unit.record.time
+        self.arrival = arrival ?? unit.record.time
         isFirst = unit.isFirstPass
         passed = unit.record.result == .pass
         let defects = unit.record.defects ?? []

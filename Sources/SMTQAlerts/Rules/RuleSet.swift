@@ -80,8 +80,8 @@ struct RuleSet {
         for unit in units { _ = add(unit, batch: 0, warming: true) }
     }
 
-    /// Feeds one committed batch.
-    mutating func receive(_ batch: CommittedBatch) -> [Observation] {
+    /// Feeds one committed batch that reached the rules at `now` (the host's clock).
+    mutating func receive(_ batch: CommittedBatch, now: Date) -> [Observation] {
         batches += 1
         var observations: [Observation] = []
         for event in batch.events {
@@ -90,14 +90,14 @@ struct RuleSet {
                 observations += rule.event(event, batch: batches)
             }
         }
-        for unit in batch.units { observations += add(unit, batch: batches) }
+        for unit in batch.units { observations += add(unit, batch: batches, arrival: now) }
         return observations
     }
 
     /// `warming`: history read at a start says nothing about whether a device is up now.
-    private mutating func add(_ unit: StoredUnit, batch: Int, warming: Bool = false) -> [Observation] {
+    private mutating func add(_ unit: StoredUnit, batch: Int, arrival: Date? = nil, warming: Bool = false) -> [Observation] {
         let record = unit.record
-        let facts = UnitFacts(unit)
+        let facts = UnitFacts(unit, arrival: warming ? nil : arrival)
         let group = GroupKey(line: record.line, station: record.station, program: record.program)
         var observations: [Observation] = []
         for index in rules.indices {

@@ -24,10 +24,13 @@ final class SPCSignalRule {
                                series: point.series)
         let start = Date(storeMicroseconds: point.start)
         let value = point.value.map { describe($0) } ?? "n/a"
+        // `points` is the one series of p, np, c, u and EWMA charts: not worth naming.
+        let series = point.series == "points" ? "" : " \(point.series)"
+        let subject = "chart \(chart.name)\(series), point \(point.index) (\(RFC3339.string(from: start)))"
         let summary = signals.isEmpty
-            ? "chart \(chart.name) \(point.series) point \(point.index) (\(RFC3339.string(from: start))) is back in control"
-            : "chart \(chart.name) \(point.series) point \(point.index) (\(RFC3339.string(from: start))) = \(value) signals "
-                + signals.joined(separator: ", ") + " (limits \(describe(point.lcl))–\(describe(point.ucl)))"
+            ? "\(subject) is back in control"
+            : "\(subject) = \(value) signals " + signals.joined(separator: ", ")
+                + " (limits \(describe(point.lcl))–\(describe(point.ucl)))"
         return [Observation(
             rule: rule, scope: scope, active: !signals.isEmpty,
             figures: ["value": point.value, "center": point.center, "point": Double(point.index)],

@@ -19,6 +19,8 @@ final class SpikeRule {
     private struct Entry {
         var time: Date
         var defects: Int
+        /// When it arrived by the host's clock.
+        var arrival: Date
     }
 
     private struct Span {
@@ -45,12 +47,20 @@ final class SpikeRule {
     private struct State {
         var recent = Span()
         var before = Span()
+        /// The newest unit time and when it arrived: the spans' end moves on with the host's clock from there
+        /// (as in `ThresholdRule`), so a device clock that runs behind does not shorten them.
         var latest: Date = .distantPast
+        var arrived: Date = .distantPast
 
         mutating func add(_ entry: Entry) {
-            latest = max(latest, entry.time)
+            if entry.time >= latest {
+                latest = entry.time
+                arrived = entry.arrival
+            }
             recent.append(entry)
         }
+
+        func end(at now: Date) -> Date { latest.addingTimeInterval(max(0, now.timeIntervalSince(arrived))) }
 
         /// Moves what left the window into the baseline, and what left the baseline out.
         mutating func slide(window: Duration, baseline: Duration, end: Date) {
@@ -76,7 +86,7 @@ final class SpikeRule {
 
     func add(_ unit: UnitFacts, group: GroupKey) -> [Observation] {
         // In place: a copy of the spans per unit would cost their whole size.
-        groups[group, default: State()].add(Entry(time: unit.time, defects: unit.realDefects))
+        groups[group, default: State()].add(Entry(time: unit.time, defects: unit.realDefects, arrival: unit.arrival))
         groups[group]!.slide(window: window, baseline: baseline, end: groups[group]!.latest)
         return report(group, at: unit.time, evidence: "unit:\(unit.id)")
     }
@@ -85,7 +95,7 @@ final class SpikeRule {
         var observations: [Observation] = []
         for group in Array(groups.keys) {
             let before = (groups[group]!.recent.units, groups[group]!.before.units)
-            groups[group]!.slide(window: window, baseline: baseline, end: max(now, groups[group]!.latest))
+            groups[group]!.slide(window: window, baseline: baseline, end: groups[group]!.end(at: now))
             if (groups[group]!.recent.units, groups[group]!.before.units) != before {
                 observations += report(group, at: now, evidence: "tick:\(now.storeSeconds)")
             }

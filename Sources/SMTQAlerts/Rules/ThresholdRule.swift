@@ -48,10 +48,17 @@ final class ThresholdRule {
         var position: [String: Int] = [:]
         var offset = 0
         var units = 0, firstPass = 0, finalPass = 0, defects = 0, falseCalls = 0
+        /// The newest unit time (the data's clock) and when it arrived (the host's): the window's end moves
+        /// on from `latest` as the host's clock moves on from `arrived`, so a device clock that runs behind
+        /// does not shorten the window.
         var latest: Date = .distantPast
+        var arrived: Date = .distantPast
 
         mutating func add(_ unit: UnitFacts) {
-            latest = max(latest, unit.time)
+            if unit.time >= latest {
+                latest = unit.time
+                arrived = unit.arrival
+            }
             if unit.isFirst {
                 guard position[unit.serial] == nil else { return }
                 position[unit.serial] = offset + cohorts.count
@@ -109,7 +116,8 @@ final class ThresholdRule {
         var observations: [Observation] = []
         for group in Array(windows.keys) {
             let before = windows[group]!.units
-            windows[group]!.trim(window, end: max(now, windows[group]!.latest))
+            let state = windows[group]!
+            windows[group]!.trim(window, end: state.latest.addingTimeInterval(max(0, now.timeIntervalSince(state.arrived))))
             if windows[group]!.units != before {
                 observations += report(group, at: now, evidence: "tick:\(now.storeSeconds)")
             }

@@ -189,15 +189,18 @@ extension ConfigParser {
             let baseline = map.required("baseline", expected: "a duration such as 8h")?.duration(minimum: .seconds(1))
             let minUnits = map.optional("min_units")?.int(1...1_000_000) ?? 20
             let minDefects = map.optional("min_defects")?.int(1...1_000_000) ?? 3
+            var valid = true
             if let factor, factor <= 1 {
                 map.errorAtKey("factor", "\(factor) is not above 1", expected: "a factor above 1")
-            } else if let factor, let window, let baseline {
-                if baseline <= window {
-                    map.errorAtKey("baseline", "the baseline is not longer than the window", expected: "baseline > window")
-                } else {
-                    condition = .spike(factor: factor, window: window, baseline: baseline, minUnits: minUnits,
-                                       minDefects: minDefects)
-                }
+                valid = false
+            }
+            if let window, let baseline, baseline <= window {
+                map.errorAtKey("baseline", "the baseline is not longer than the window", expected: "baseline > window")
+                valid = false
+            }
+            if valid, let factor, let window, let baseline {
+                condition = .spike(factor: factor, window: window, baseline: baseline, minUnits: minUnits,
+                                   minDefects: minDefects)
             }
         case .device?:
             let downAfter = map.optional("down_after")?.duration(minimum: .seconds(1)) ?? .seconds(60)
@@ -222,6 +225,11 @@ extension ConfigParser {
         let chartNode = map.required("chart", expected: "the name of a chart under spc.charts")
         let chartName = chartNode?.nonEmptyString()
         let rules = map.optional("rules").flatMap { parseRules($0) } ?? []
+        var valid = true
+        for key in ["line", "station", "program"] where map.contains(key) {
+            map.errorAtKey(key, "an spc_signal rule takes its scope from its chart", expected: "remove \(key)")
+            valid = false
+        }
         guard let chartName else { return nil }
         guard let chart = context.charts.first(where: { $0.name == chartName }) else {
             chartNode?.error("unknown chart '\(chartName)'", expected: Suggestion.hint(for: chartName, in: context.charts.map(\.name)))
@@ -232,10 +240,7 @@ extension ConfigParser {
                            expected: "rules enabled on the chart: " + chart.rules.map(\.rawValue).joined(separator: ", "))
             return nil
         }
-        for key in ["line", "station", "program"] where map.contains(key) {
-            map.errorAtKey(key, "an spc_signal rule takes its scope from its chart", expected: "remove \(key)")
-        }
-        return .spcSignal(chart: chartName, rules: rules)
+        return valid ? .spcSignal(chart: chartName, rules: rules) : nil
     }
 
     private func parseThreshold(_ map: MappingReader, _ context: RuleContext, program: String?) -> AlertRuleConfig.Condition? {

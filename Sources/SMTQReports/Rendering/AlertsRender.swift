@@ -7,7 +7,9 @@ public enum AlertsRender {
     public static func table(_ alerts: [AlertListRow]) -> String {
         let rows = alerts.map { alert -> [String] in
             var delivery = "\(alert.delivered)/\(alert.deliveries)"
-            if let error = alert.lastError, alert.delivered < alert.deliveries { delivery += " (\(error.prefix(60)))" }
+            if let error = alert.lastError, alert.delivered < alert.deliveries {
+                delivery += " (" + (error.count > 60 ? error.prefix(59) + "…" : error) + ")"
+            }
             let ack = alert.acks.last.map { "\($0.by): \($0.note)" } ?? ""
             return [String(alert.id), alert.state, alert.severity, alert.rule, alert.scope,
                     RFC3339.string(from: alert.startedAt), delivery, ack, alert.summary]

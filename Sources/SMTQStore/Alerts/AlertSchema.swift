@@ -15,7 +15,7 @@ enum AlertSchema {
               kind TEXT NOT NULL,
               dedup_key TEXT NOT NULL,
               severity TEXT NOT NULL,
-              line TEXT, station TEXT, program TEXT, device TEXT, chart TEXT, series TEXT,
+              line TEXT, station TEXT, program TEXT, device TEXT, chart TEXT, series TEXT, refdes TEXT, code TEXT,
               state TEXT NOT NULL,
               started_at INTEGER NOT NULL,
               last_notified_at INTEGER NOT NULL,

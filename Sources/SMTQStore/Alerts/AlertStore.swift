@@ -145,11 +145,11 @@ public enum AlertStore {
         case .firing:
             try db.execute(sql: """
                 INSERT INTO alerts (rule, kind, dedup_key, severity, line, station, program, device, chart, series,
-                                    state, started_at, last_notified_at, point_start, summary, payload)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'firing', ?, ?, ?, ?, '')
+                                    refdes, code, state, started_at, last_notified_at, point_start, summary, payload)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'firing', ?, ?, ?, ?, '')
                 """, arguments: [identity.rule, identity.kind, identity.dedupKey, identity.severity, scope.line,
                                  scope.station, scope.program, scope.device, scope.chart, scope.series,
-                                 at, at, decision.pointStart, decision.summary])
+                                 scope.refdes, scope.code, at, at, decision.pointStart, decision.summary])
             alertID = db.lastInsertedRowID
         case .reminder, .resolved, .test:
             guard let existing = decision.alertID else { return nil }
@@ -205,11 +205,36 @@ public enum AlertStore {
         }
     }
 
-    /// When the next undelivered row of `hook` is due, if there is one.
+    /// When the next undelivered row of `hook` that may go (no earlier one of its alert waits) is due.
     public static func nextDue(hook: String, _ db: Database) throws -> Date? {
         try Int64.fetchOne(db, sql: """
-            SELECT min(next_attempt_at) FROM alert_outbox WHERE hook = ? AND delivered_at IS NULL
+            SELECT min(o.next_attempt_at) FROM alert_outbox o JOIN alert_events e ON e.id = o.event_id
+            WHERE o.hook = ? AND o.delivered_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM alert_outbox p JOIN alert_events pe ON pe.id = p.event_id
+                              WHERE p.hook = o.hook AND p.delivered_at IS NULL AND pe.alert_id = e.alert_id
+                                AND p.id < o.id)
             """, arguments: [hook]).map(Date.init(storeMicroseconds:))
+    }
+
+    /// Makes every undelivered row due now (a start: whoever restarted smtqd may have fixed the receiver).
+    public static func retryNow(at now: Date, _ db: Database) throws {
+        try db.execute(sql: "UPDATE alert_outbox SET next_attempt_at = ? WHERE delivered_at IS NULL AND next_attempt_at > ?",
+                       arguments: [now.storeMicroseconds, now.storeMicroseconds])
+    }
+
+    /// Hooks whose undelivered rows have failed: the most attempts of one row, the latest error, and the
+    /// earliest failed attempt among them (how a restarted smtqd knows a hook was failing).
+    public static func failingHooks(_ db: Database) throws -> [String: (attempts: Int, lastError: String?, since: Date?)] {
+        var result: [String: (attempts: Int, lastError: String?, since: Date?)] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT o.hook, max(o.attempts), min(o.last_attempt_at),
+                   (SELECT x.last_error FROM alert_outbox x WHERE x.hook = o.hook AND x.delivered_at IS NULL
+                      AND x.last_error IS NOT NULL ORDER BY x.last_attempt_at DESC LIMIT 1)
+            FROM alert_outbox o WHERE o.delivered_at IS NULL AND o.attempts > 0 GROUP BY o.hook
+            """) {
+            result[row[0]] = (row[1], row[3], (row[2] as Int64?).map(Date.init(storeMicroseconds:)))
+        }
+        return result
     }
 
     public static func markDelivered(_ id: Int64, at: Date, _ db: Database) throws {
@@ -251,7 +276,7 @@ public enum AlertStore {
         arguments.append(limit)
         let rows = try Row.fetchAll(db, sql: """
             SELECT a.id, a.rule, a.kind, a.severity, a.line, a.station, a.program, a.device, a.chart, a.series,
-                   a.state, a.started_at, a.resolved_at, a.summary, a.point_start,
+                   a.state, a.started_at, a.resolved_at, a.summary, a.point_start, a.refdes, a.code,
                    (SELECT count(*) FROM alert_outbox o JOIN alert_events e ON e.id = o.event_id
                       WHERE e.alert_id = a.id AND o.delivered_at IS NOT NULL),
                    (SELECT count(*) FROM alert_outbox o JOIN alert_events e ON e.id = o.event_id WHERE e.alert_id = a.id),
@@ -262,11 +287,13 @@ public enum AlertStore {
         let acks = try self.acks(for: rows.map { $0[0] as Int64 }, db)
         return rows.map { row in
             let id: Int64 = row[0]
-            let scope = [row[4], row[5], row[6], row[7], row[8]].compactMap { $0 as String? }.joined(separator: "/")
+            let place = [row[4], row[5], row[6], row[7], row[8]].compactMap { $0 as String? }.filter { !$0.isEmpty }
+            let what = [row[15], row[16]].compactMap { $0 as String? }.filter { !$0.isEmpty }
+            let scope = place.joined(separator: "/") + (what.isEmpty ? "" : " " + what.joined(separator: " "))
             return AlertListRow(
                 id: id, rule: row[1], kind: row[2], severity: row[3], scope: scope, state: row[10],
                 startedAt: Date(storeMicroseconds: row[11]), resolvedAt: (row[12] as Int64?).map(Date.init(storeMicroseconds:)),
-                summary: row[13], delivered: row[15], deliveries: row[16], lastError: row[17], acks: acks[id] ?? [],
+                summary: row[13], delivered: row[17], deliveries: row[18], lastError: row[19], acks: acks[id] ?? [],
                 chart: row[8], series: row[9], pointStart: row[14])
         }
     }
