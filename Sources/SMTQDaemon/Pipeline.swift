@@ -51,6 +51,13 @@ public final class Pipeline: Sendable {
     let options: PipelineOptions
     let logger: Logger
     private let current: Locked<SMTQConfig.Configuration>
+    /// The running service group (to stop it from outside) and whether a stop came before it ran.
+    private let running = Locked(RunState())
+
+    private struct RunState: Sendable {
+        var group: ServiceGroup?
+        var stopRequested = false
+    }
     /// The engine's read-only connection.
     let reader: DatabaseQueue
     /// A read-only connection for status figures (alerts pending).
@@ -132,7 +139,21 @@ public final class Pipeline: Sendable {
                 await group.triggerGracefulShutdown()
             }
         }
+        let requested = running.withLock { state -> Bool in
+            state.group = group
+            return state.stopRequested
+        }
+        if requested { await group.triggerGracefulShutdown() }
         try await group.run()
+    }
+
+    /// Stops the pipeline as SIGTERM does (from any task): `run` returns once everything has stopped.
+    public func requestStop() async {
+        let group = running.withLock { state -> ServiceGroup? in
+            state.stopRequested = true
+            return state.group
+        }
+        await group?.triggerGracefulShutdown()
     }
 
     /// Moves to a new configuration (SIGHUP): devices added, removed or changed start and stop without

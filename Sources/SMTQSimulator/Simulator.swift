@@ -12,6 +12,10 @@ public final class Simulator {
     }
 
     private let options: SimulatorOptions
+    /// Set from any thread: production stops, the registers keep being served (what is queued can be read).
+    private let halted = Locked(false)
+    /// The FIFO backlog as of the serving thread's last turn, readable from any thread.
+    private let queued = Locked(0)
     private let server: ModbusServer
     private var devices: [Int: DeviceSimulator] = [:]
     private var faults: SeededRandom
@@ -46,7 +50,7 @@ public final class Simulator {
         let interval = options.rate > 0 ? Duration.milliseconds(Int64((1000 / options.rate).rounded())) : nil
         var nextProduction = ContinuousClock.now
         while !shouldStop() {
-            let producing = devices.values.contains { !$0.isDone }
+            let producing = !halted.withLock({ $0 }) && devices.values.contains { !$0.isDone }
             if let interval, producing, ContinuousClock.now >= nextProduction {
                 produceAll()
                 nextProduction += interval
@@ -56,6 +60,8 @@ public final class Simulator {
                 : .milliseconds(50)
             let wait = Int32(min(50, max(0, untilNext.totalMilliseconds)))
             server.serve(timeoutMilliseconds: wait, route: route, answered: answer)
+            let backlog = backlog
+            queued.withLock { $0 = backlog }
         }
     }
 
@@ -94,8 +100,16 @@ public final class Simulator {
         if let every = options.dropConnectionEvery, answered % every == 0 { server.dropClients() }
     }
 
-    /// Records waiting in the FIFO queues.
+    /// Records waiting in the FIFO queues (call it on the serving thread).
     public var backlog: Int { devices.values.reduce(0) { $0 + $1.backlog } }
+
+    /// Stops producing records (from any thread); the machine keeps answering, so its queue can be drained.
+    public func halt() {
+        halted.withLock { $0 = true }
+    }
+
+    /// Records waiting in the FIFO queues, as of the serving thread's last turn (from any thread).
+    public var queuedRecords: Int { queued.withLock { $0 } }
 }
 
 /// The simulator could not start.

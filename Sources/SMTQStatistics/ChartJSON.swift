@@ -1,4 +1,4 @@
-/// `smtq chart --format json`: the output schema of `../shared/reference/README.md`, numbers in full precision.
+/// `smtq chart --format json`: the output schema of `Tests/Reference/README.md`, numbers in full precision.
 public enum ChartJSON {
     public static func render(_ result: ChartResult) -> String {
         switch result {

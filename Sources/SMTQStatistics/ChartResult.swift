@@ -1,4 +1,4 @@
-/// A computed chart in the output schema of `../shared/reference/README.md` (what `smtq chart --format json`
+/// A computed chart in the output schema of `Tests/Reference/README.md` (what `smtq chart --format json`
 /// writes): one or two series of points, or CUSUM sums, or capability indices.
 public struct ChartPoint: Sendable, Equatable {
     public var index: Int

@@ -1,4 +1,4 @@
-/// The control charts and capability of `smtq chart`, by the conventions of `../shared/reference/README.md`.
+/// The control charts and capability of `smtq chart`, by the conventions of `Tests/Reference/README.md`.
 /// Pure functions of the input.
 public enum Charts {
     public static let types = ["p", "np", "c", "u", "xbar-r", "xbar-s", "imr", "ewma", "cusum", "capability"]

@@ -1,5 +1,5 @@
 /// The Western Electric and Nelson run rules, per point, with the conventions of
-/// `../shared/reference/README.md`: zones from each point's own center and sigma, strict comparisons,
+/// `Tests/Reference/README.md`: zones from each point's own center and sigma, strict comparisons,
 /// a signal on every point that completes a pattern, points without a value skipped.
 public enum RunRules {
     /// Signal ids in reporting order.

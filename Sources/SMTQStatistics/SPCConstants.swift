@@ -2,7 +2,7 @@ import Foundation
 
 /// Control chart constants for subgroup sizes 2…25, computed (not typed in): c4 from the exact Gamma ratio,
 /// d2 and d3 (mean and standard deviation of the range of n standard normals) by Gauss–Legendre panels,
-/// rounded to 12 decimals as in `../shared/reference/constants.csv`; A2, A3, B3, B4, D3, D4 derived from them.
+/// rounded to 12 decimals as in `Tests/Reference/constants.csv`; A2, A3, B3, B4, D3, D4 derived from them.
 public enum SPCConstants {
     public static let sizes = 2...25
 

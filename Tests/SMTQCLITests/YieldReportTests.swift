@@ -2,7 +2,7 @@ import Foundation
 import SMTQTestSupport
 import Testing
 
-/// `../shared/reference/yield/` imported and reported through `smtq report yield|escapes --format json` gives
+/// `Tests/Reference/yield/` imported and reported through `smtq report yield|escapes --format json` gives
 /// exactly its expected.json.
 struct YieldReportTests {
     static let figureKeys = ["units", "tests", "first_pass_units", "fpy", "final_yield", "defects", "false_calls", "false_call_rate", "dpu", "dpmo"]

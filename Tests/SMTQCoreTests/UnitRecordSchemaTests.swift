@@ -12,7 +12,7 @@ struct UnitRecordSchemaTests {
     func referenceUnitsRoundTrip() throws {
         let url = ReferencePaths.yieldUnits
         try #require(FileManager.default.fileExists(atPath: url.path),
-                     "reference data not found at \(url.path): put shared/ beside the repository or set SMTQ_REFERENCE_DIR")
+                     "reference data not found at \(url.path): Tests/Reference is part of the repository; or set SMTQ_REFERENCE_DIR")
         let text = try String(contentsOf: url, encoding: .utf8)
         let lines = text.split(separator: "\n").filter { !$0.isEmpty }
         #expect(lines.count >= 300)

@@ -3,7 +3,7 @@ import Foundation
 import SMTQTestSupport
 import Testing
 
-/// Every case folder of the reference set (`../shared/reference`, or the folder in `SMTQ_REFERENCE_CASES`, so
+/// Every case folder of the reference set (`Tests/Reference`, or the folder in `SMTQ_REFERENCE_CASES`, so
 /// more cases in the same format can be checked: `scripts/check-reference DIR`) through the library and
 /// through the built `smtq chart`, against its expected.json and its printed figures.
 struct ReferenceCaseTests {

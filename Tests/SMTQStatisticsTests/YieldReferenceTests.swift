@@ -3,7 +3,7 @@ import SMTQCore
 import SMTQStatistics
 import Testing
 
-/// `../shared/reference/yield/`: every figure of expected.json recomputed from units.jsonl by the yield
+/// `Tests/Reference/yield/`: every figure of expected.json recomputed from units.jsonl by the yield
 /// functions (stations, per program, per UTC day cohort, lines with RTY and escapes, overall).
 struct YieldReferenceTests {
     static var folder: URL { ReferenceCaseTests.folder.appendingPathComponent("yield") }

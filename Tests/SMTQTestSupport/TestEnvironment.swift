@@ -6,12 +6,13 @@ public enum TestEnvironment {
     public static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// `../shared/reference` beside the repository, or `SMTQ_REFERENCE_DIR`.
+    /// The reference data the tests check against: `Tests/Reference` in the repository (a copy of the shared
+    /// reference set: cases computed independently of smtq), or another set in `SMTQ_REFERENCE_DIR`.
     public static var referenceFolder: URL {
         if let override = ProcessInfo.processInfo.environment["SMTQ_REFERENCE_DIR"] {
             return URL(fileURLWithPath: override)
         }
-        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/reference")
+        return packageRoot.appendingPathComponent("Tests/Reference")
     }
 
     /// The folder the executables were built into: the test bundle's folder or one above it.

@@ -1,0 +1,209 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SMTQConfig
+import SMTQCore
+import SMTQDaemon
+import SMTQSimulator
+import SMTQStore
+
+/// `smtq demo`: a whole line on one machine: simulated machines on loopback, the daemon's real pipeline
+/// (`SMTQDaemon.Pipeline`, what smtqd runs) polling them into a database, a feeder fault halfway through that
+/// fires an alert through a real exec hook and a signal on the p chart, then the reports.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run a simulated SMT line through smtq for a minute: collection, SPC, an alert, then the reports.",
+        discussion: """
+            Starts an AOI (FIFO, defect calls), an ICT (FIFO, measurements), a counters-only AOI and, when socat \
+            is installed, a functional tester on a Modbus RTU bus over a pty pair; writes a configuration for them \
+            (printed: it is a worked example) and runs the same pipeline as smtqd against them with a new \
+            database. Halfway through, the AOI's feeder for C12 fails: a repeated_defect alert fires through an \
+            exec hook and the p chart signals. At the end: yield by station with RTY, the top defects, the alerts, \
+            and an HTML report. Ctrl-C ends it early and still reports. With --keep the folder stays for \
+            'smtq report … --config DIR/smtq.yaml'.
+            """
+    )
+
+    @Option(help: "How long to collect, in seconds.") var seconds: Double = 60
+    @Option(help: "Keep the configuration, database, logs and report in this folder (created if needed).") var keep: String?
+    @Option(help: "Record rates times this factor (4 boards/s per machine at 1).") var speed: Double = 1
+
+    func validate() throws {
+        guard seconds > 0, seconds.isFinite else { throw ValidationError("--seconds must be above 0") }
+        guard speed > 0, speed <= 50, speed.isFinite else { throw ValidationError("--speed must be above 0 and at most 50") }
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .critical
+            return handler
+        }
+        let folder = try makeFolder()
+        var line: DemoLine
+        do {
+            line = try DemoLine(folder: folder, seconds: seconds, speed: speed)
+        } catch {
+            Console.error("smtq demo: \(error)")
+            throw ExitCode.failure
+        }
+        defer { line.socat?.terminate() }
+        if line.socat == nil {
+            print("socat is not installed: the RTU tester is left out (apt-get install socat to add it)")
+        }
+        let text = try line.write()
+        print("== configuration (\(line.configPath)) ==\n" + text)
+        let run = try DemoRun(line: line, seconds: seconds)
+        try await run.collect()
+        try DemoSummary(line: line, run: run).print()
+        if keep == nil {
+            for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) where name != "report.html" {
+                try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+            }
+            print("(the configuration and database were removed; run with --keep DIR to keep them)")
+        }
+    }
+
+    private func makeFolder() throws -> URL {
+        let url: URL
+        if let keep {
+            url = URL(fileURLWithPath: keep)
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("smtq.sqlite").path) {
+                Console.error("smtq demo: \(keep) already holds a demo database; give an empty or new folder")
+                throw ExitCode(64)
+            }
+        } else {
+            url = FileManager.default.temporaryDirectory.appendingPathComponent("smtq-demo-\(getpid())")
+        }
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        } catch {
+            Console.error("smtq demo: cannot create the folder \(url.path): \(error.localizedDescription)")
+            throw ExitCode.failure
+        }
+        return url
+    }
+}
+
+/// The collection: the simulators on threads of their own, the daemon's pipeline, and the progress line.
+final class DemoRun: @unchecked Sendable {
+    let line: DemoLine
+    let seconds: Double
+    let pipeline: Pipeline
+    private let stop = Locked(false)
+    private var threads: [Thread] = []
+    private var simulators: [SimulatorBox] = []
+    private let simulatorsDone = DispatchGroup()
+    /// Machines whose simulator failed, with why.
+    let failures = Locked<[String: String]>([:])
+    private(set) var elapsed: Double = 0
+
+    init(line: DemoLine, seconds: Double) throws {
+        self.line = line
+        self.seconds = seconds
+        let configuration: Configuration
+        do {
+            configuration = try ConfigLoader.load(path: line.configPath)
+        } catch {
+            for diagnostic in error.diagnostics { Console.error(diagnostic.description) }
+            throw ExitCode(ConfigError.exitCode)
+        }
+        var options = PipelineOptions(configPath: line.configPath)
+        options.serveHTTP = false
+        do {
+            pipeline = try Pipeline(configuration: configuration, options: options, logger: Logger(label: "smtq.demo"))
+        } catch {
+            Console.error("smtq demo: \(error.message)")
+            throw ExitCode.failure
+        }
+    }
+
+    /// Starts the machines, runs the pipeline for `seconds` (or until Ctrl-C), then stops the machines.
+    func collect() async throws {
+        for machine in line.machines {
+            let simulator: Simulator
+            do {
+                simulator = try Simulator(options: machine.options, endpoint: machine.endpoint)
+            } catch {
+                failures.withLock { $0[machine.device] = "\(error)" }
+                print("\(machine.device): its simulator could not start (\(error)); the demo goes on without it")
+                continue
+            }
+            simulatorsDone.enter()
+            let box = SimulatorBox(simulator)
+            simulators.append(box)
+            let thread = Thread { [stop, simulatorsDone] in
+                box.simulator.run { stop.withLock { $0 } }
+                simulatorsDone.leave()
+            }
+            thread.name = "demo.\(machine.device)"
+            thread.start()
+            threads.append(thread)
+        }
+        let started = ContinuousClock.now
+        let progress = Task { [self] in
+            let terminal = isatty(STDOUT_FILENO) != 0
+            var tick = 0
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                tick += 1
+                let line = progressLine(elapsed: (ContinuousClock.now - started).totalSeconds)
+                if terminal {
+                    Swift.print("\r\u{1B}[K" + line, terminator: "")
+                    fflush(stdout)
+                } else if tick % 5 == 0 {
+                    Swift.print(line)
+                }
+            }
+        }
+        defer {
+            stop.withLock { $0 = true }
+            simulatorsDone.wait()
+        }
+        // At the end the machines stop producing and the pipeline reads what they still queue before it
+        // stops: every record a machine made is stored (Ctrl-C stops at once instead).
+        let ending = Task { [self] in
+            try? await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+            guard !Task.isCancelled else { return }
+            for box in simulators { box.simulator.halt() }
+            let deadline = ContinuousClock.now + .seconds(10)
+            while ContinuousClock.now < deadline, simulators.contains(where: { $0.simulator.queuedRecords > 0 }) {
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+            // The last record read is stored and acknowledged within a poll interval or two.
+            try? await Task.sleep(for: .milliseconds(600))
+            await pipeline.requestStop()
+        }
+        try await pipeline.run()
+        ending.cancel()
+        progress.cancel()
+        elapsed = (ContinuousClock.now - started).totalSeconds
+        Swift.print((isatty(STDOUT_FILENO) != 0 ? "\r\u{1B}[K" : "") + progressLine(elapsed: elapsed))
+    }
+
+    /// `23s/60s  AOI-1 92  ICT-1 91  FCT-1 45  AOI-2 (counters) 23 samples  alerts 1`, plus machines down.
+    func progressLine(elapsed: Double) -> String {
+        var parts = [String(format: "%.0fs/%.0fs", min(elapsed, seconds), seconds)]
+        let statuses = Dictionary(pipeline.statuses.map { ($0.device, $0) }, uniquingKeysWith: { first, _ in first })
+        var down: [String] = []
+        for machine in line.machines {
+            guard let status = statuses[machine.device] else { continue }
+            if machine.options.mode == .counters {
+                parts.append("\(machine.station) \(status.counterSamples) counter readings")
+            } else {
+                parts.append("\(machine.station) \(status.recordsRead) units")
+            }
+            if elapsed > 3, !status.connected { down.append(machine.device) }
+        }
+        parts.append("alerts \(DemoSummary.firings(line.alertFile).count)")
+        if !down.isEmpty { parts.append("DOWN: " + down.joined(separator: ", ")) }
+        return parts.joined(separator: "  ")
+    }
+}
+
+/// A simulator handed to the one thread that runs it.
+private final class SimulatorBox: @unchecked Sendable {
+    let simulator: Simulator
+    init(_ simulator: Simulator) { self.simulator = simulator }
+}
