@@ -48,7 +48,13 @@ struct DemoCommand: AsyncParsableCommand {
             Console.error("smtq demo: \(error)")
             throw ExitCode.failure
         }
-        defer { line.socat?.terminate() }
+        defer {
+            // SIGKILL: a process started from a shell or service that ignores SIGTERM inherits that.
+            if let socat = line.socat, socat.isRunning {
+                kill(socat.processIdentifier, SIGKILL)
+                socat.waitUntilExit()
+            }
+        }
         if line.socat == nil {
             print("socat is not installed: the RTU tester is left out (apt-get install socat to add it)")
         }
@@ -56,12 +62,13 @@ struct DemoCommand: AsyncParsableCommand {
         print("== configuration (\(line.configPath)) ==\n" + text)
         let run = try DemoRun(line: line, seconds: seconds)
         try await run.collect()
-        try DemoSummary(line: line, run: run).print()
+        try DemoSummary(line: line, run: run, kept: keep != nil).print()
         if keep == nil {
             for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) where name != "report.html" {
                 try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
             }
-            print("(the configuration and database were removed; run with --keep DIR to keep them)")
+            print("(the configuration, database and logs were removed: run with --keep DIR to keep them and go on "
+                + "with 'smtq report … --config DIR/smtq.yaml')")
         }
     }
 
@@ -150,8 +157,8 @@ final class DemoRun: @unchecked Sendable {
                 tick += 1
                 let line = progressLine(elapsed: (ContinuousClock.now - started).totalSeconds)
                 if terminal {
-                    Swift.print("\r\u{1B}[K" + line, terminator: "")
-                    fflush(stdout)
+                    // Unbuffered, so the line is redrawn in place at once.
+                    FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + line).utf8))
                 } else if tick % 5 == 0 {
                     Swift.print(line)
                 }

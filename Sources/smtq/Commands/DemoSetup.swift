@@ -101,7 +101,8 @@ struct DemoLine {
         let route = machines.map(\.station).filter { $0 != "AOI-2" }
         let devices = machines.map { machine in
             let kind = machine.options.kind.rawValue
-            return "  - {name: \(machine.device), line: L1, station: \(machine.station), kind: \(kind), profile: \(machine.profile), "
+            let line = machine.station == "AOI-2" ? "L2" : "L1"
+            return "  - {name: \(machine.device), line: \(line), station: \(machine.station), kind: \(kind), profile: \(machine.profile), "
                 + "\(machine.transport), unit_id: 1, poll_interval: \(machine.pollInterval)}"
         }
         let text = """
@@ -113,6 +114,7 @@ struct DemoLine {
             include: [profiles/*.yaml]          # the reference register maps (config/profiles/ in the repository)
             lines:
               L1: {route: [\(route.joined(separator: ", "))]}
+              L2: {route: [AOI-2]}                # an older AOI that only counts boards (counters)
             products:
               PCB-A:
                 opportunities: 1250
@@ -172,7 +174,8 @@ struct DemoLine {
             usleep(20_000)
         }
         guard FileManager.default.fileExists(atPath: smtqEnd) else {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
             throw DemoError("socat did not create its pty pair")
         }
         return (process, machineEnd, smtqEnd)

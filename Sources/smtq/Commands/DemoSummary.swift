@@ -9,6 +9,8 @@ import SMTQStore
 struct DemoSummary {
     let line: DemoLine
     let run: DemoRun
+    /// Whether the folder stays (--keep): only then are the configuration and database worth pointing at.
+    let kept: Bool
 
     /// The firings the exec hook wrote, as JSON objects, in order.
     static func firings(_ path: String) -> [[String: Any]] {
@@ -16,6 +18,12 @@ struct DemoSummary {
         return text.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }.filter { $0["event"] as? String == "firing" }
+    }
+
+    /// A figure of the alert JSON as a person reads it: whole numbers without decimals, others to 4 digits.
+    static func number(_ value: Any) -> String {
+        guard let number = value as? Double else { return value is NSNull ? "n/a" : "\(value)" }
+        return number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(format: "%.4g", number)
     }
 
     func print() throws {
@@ -36,12 +44,12 @@ struct DemoSummary {
         out += pareto.isEmpty ? "no real defects\n" : ParetoRender.table(Array(pareto.prefix(5)), key: "code")
         out += "\n== alerts (smtq alerts) ==\n"
         if alerts.isEmpty {
-            out += "none fired (a run shorter than about 10 s may end before the feeder fault shows)\n"
+            out += "none fired (the feeder fault starts halfway through the run: a run stopped early may end before it)\n"
         } else {
             out += AlertsRender.table(alerts.reversed())
             for firing in Self.firings(line.alertFile) {
                 let figures = (firing["figures"] as? [String: Any] ?? [:]).sorted { $0.key < $1.key }
-                    .map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+                    .map { "\($0.key)=\(Self.number($0.value))" }.joined(separator: ", ")
                 out += "hook got: \(firing["rule"] as? String ?? "?") \(firing["summary"] as? String ?? "") [\(figures)]\n"
             }
         }
@@ -51,9 +59,11 @@ struct DemoSummary {
         out += "\n== files ==\n"
         out += "HTML report:   \(line.reportPath)\n"
         out += "alert hook:    \(line.alertFile) (what the exec hook received)\n"
-        out += "configuration: \(line.configPath)\n"
-        out += "database:      \(line.databasePath)\n"
-        out += "next: smtq report yield --config \(line.configPath) --by program   |   smtq alerts --config \(line.configPath)\n"
+        if kept {
+            out += "configuration: \(line.configPath)\n"
+            out += "database:      \(line.databasePath)\n"
+            out += "next: smtq report yield --config \(line.configPath) --by program   |   smtq alerts --config \(line.configPath)\n"
+        }
         Swift.print(out, terminator: "")
     }
 }
