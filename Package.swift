@@ -141,7 +141,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Paths shared by the test targets: the repository, ../shared/reference, the built executables.
+        // Paths shared by the test targets: the repository, Tests/Reference, the built executables.
         .target(name: "SMTQTestSupport", path: "Tests/SMTQTestSupport"),
         .testTarget(name: "SMTQCoreTests", dependencies: ["SMTQCore", "SMTQTestSupport"]),
         .testTarget(

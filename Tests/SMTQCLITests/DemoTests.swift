@@ -10,7 +10,9 @@ import Testing
 struct DemoTests {
     @Test("smtq demo --seconds 20: every record stored once, the printed yield is the report's, the alert fired")
     func demo() throws {
-        let folder = try BinaryRunner.temporaryFolder().appendingPathComponent("kept")
+        let parent = try BinaryRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: parent) }
+        let folder = parent.appendingPathComponent("kept")
         let result = try BinaryRunner.run("smtq", ["demo", "--seconds", "20", "--keep", folder.path])
         #expect(result.status == 0, "\(result.standardError)")
         let output = result.standardOutput
@@ -27,6 +29,7 @@ struct DemoTests {
         #expect(stored.allSatisfy { $0.1 == 1 })
         let storedKeys = Set(stored.map(\.0))
         var logged: Set<String> = []
+        var loggedLines = 0
         for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) where name.hasPrefix("sim-") {
             let device = String(name.dropFirst(4).dropLast(6))
             let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
@@ -34,9 +37,19 @@ struct DemoTests {
                 guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                       let serial = object["serial"] as? String else { continue }
                 logged.insert("\(device) \(serial)")
+                loggedLines += 1
             }
         }
         #expect(logged.count > 100)
+        #expect(loggedLines == logged.count, "a machine logged the same board twice")
+        #expect(stored.count == logged.count)
+        // The counters-only machine was read too.
+        let counts = try StoreDatabase.openReadOnly(path: database).read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM counter_samples") ?? 0
+        }
+        #expect(counts > 10)
+        #expect(output.contains("== control chart signals"))
+        #expect(!output.contains("still in its queue"))
         #expect(logged == storedKeys, "logged but not stored: \(logged.subtracting(storedKeys).sorted().prefix(5))")
 
         // The yield it printed is `smtq report yield` over the kept data.
@@ -69,9 +82,18 @@ struct DemoTests {
 
     @Test("bad arguments: one line, exit 64")
     func badArguments() throws {
-        for arguments in [["demo", "--seconds", "0"], ["demo", "--frobnicate"], ["demo", "--speed", "-1"]] {
+        for arguments in [["demo", "--seconds", "0"], ["demo", "--seconds", "1e19"], ["demo", "--speed=-1"]] {
             let result = try BinaryRunner.run("smtq", arguments)
             #expect(result.status == 64, "\(arguments): \(result.standardError)")
+            #expect(result.standardError.split(separator: "\n").count == 1, "\(result.standardError)")
         }
+        let unknown = try BinaryRunner.run("smtq", ["demo", "--frobnicate"])
+        #expect(unknown.status == 64)
+        let folder = try BinaryRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "x".write(to: folder.appendingPathComponent("smtq.yaml"), atomically: true, encoding: .utf8)
+        let occupied = try BinaryRunner.run("smtq", ["demo", "--keep", folder.path])
+        #expect(occupied.status == 64)
+        #expect(occupied.standardError.contains("not empty"))
     }
 }

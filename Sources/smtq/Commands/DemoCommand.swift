@@ -30,8 +30,15 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Record rates times this factor (4 boards/s per machine at 1).") var speed: Double = 1
 
     func validate() throws {
-        guard seconds > 0, seconds.isFinite else { throw ValidationError("--seconds must be above 0") }
-        guard speed > 0, speed <= 50, speed.isFinite else { throw ValidationError("--speed must be above 0 and at most 50") }
+        // One line and exit 64, as for every other bad argument of smtq.
+        guard seconds > 0, seconds <= 86_400 else {
+            Console.error("smtq demo: --seconds must be above 0 and at most 86400 (a day)")
+            throw ExitCode(64)
+        }
+        guard speed > 0, speed <= 50 else {
+            Console.error("smtq demo: --speed must be above 0 and at most 50")
+            throw ExitCode(64)
+        }
     }
 
     func run() async throws {
@@ -41,33 +48,34 @@ struct DemoCommand: AsyncParsableCommand {
             return handler
         }
         let folder = try makeFolder()
-        var line: DemoLine
+        var finished = false
+        defer {
+            // A temporary folder goes (all but the report of a finished run); a kept one stays as it is.
+            if keep == nil, let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) {
+                for name in names where !(finished && name == "report.html") {
+                    try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+                }
+                if !finished { try? FileManager.default.removeItem(at: folder) }
+            }
+        }
+        let line: DemoLine
         do {
             line = try DemoLine(folder: folder, seconds: seconds, speed: speed)
         } catch {
             Console.error("smtq demo: \(error)")
             throw ExitCode.failure
         }
-        defer {
-            // SIGKILL: a process started from a shell or service that ignores SIGTERM inherits that.
-            if let socat = line.socat, socat.isRunning {
-                kill(socat.processIdentifier, SIGKILL)
-                socat.waitUntilExit()
-            }
-        }
-        if line.socat == nil {
-            print("socat is not installed: the RTU tester is left out (apt-get install socat to add it)")
-        }
+        defer { line.stopBus() }
+        if let skipped = line.rtuSkipped { print(skipped) }
         let text = try line.write()
         print("== configuration (\(line.configPath)) ==\n" + text)
         let run = try DemoRun(line: line, seconds: seconds)
         try await run.collect()
+        line.stopBus()
         try DemoSummary(line: line, run: run, kept: keep != nil).print()
+        finished = true
         if keep == nil {
-            for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) where name != "report.html" {
-                try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
-            }
-            print("(the configuration, database and logs were removed: run with --keep DIR to keep them and go on "
+            print("(the configuration, database and logs are removed: run with --keep DIR to keep them and go on "
                 + "with 'smtq report … --config DIR/smtq.yaml')")
         }
     }
@@ -76,12 +84,17 @@ struct DemoCommand: AsyncParsableCommand {
         let url: URL
         if let keep {
             url = URL(fileURLWithPath: keep)
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("smtq.sqlite").path) {
-                Console.error("smtq demo: \(keep) already holds a demo database; give an empty or new folder")
-                throw ExitCode(64)
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: keep, isDirectory: &isFolder) {
+                let empty = (try? FileManager.default.contentsOfDirectory(atPath: keep).isEmpty) ?? false
+                guard isFolder.boolValue, empty else {
+                    Console.error("smtq demo: --keep \(keep) is \(isFolder.boolValue ? "a folder that is not empty" : "a file"); "
+                        + "give an empty or new folder")
+                    throw ExitCode(64)
+                }
             }
         } else {
-            url = FileManager.default.temporaryDirectory.appendingPathComponent("smtq-demo-\(getpid())")
+            url = FileManager.default.temporaryDirectory.appendingPathComponent("smtq-demo-\(UUID().uuidString.prefix(8))")
         }
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -138,7 +151,7 @@ final class DemoRun: @unchecked Sendable {
                 continue
             }
             simulatorsDone.enter()
-            let box = SimulatorBox(simulator)
+            let box = SimulatorBox(simulator, device: machine.device)
             simulators.append(box)
             let thread = Thread { [stop, simulatorsDone] in
                 box.simulator.run { stop.withLock { $0 } }
@@ -174,8 +187,11 @@ final class DemoRun: @unchecked Sendable {
             try? await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
             guard !Task.isCancelled else { return }
             for box in simulators { box.simulator.halt() }
+            // A machine that is down keeps its queue: only connected ones are waited for.
             let deadline = ContinuousClock.now + .seconds(10)
-            while ContinuousClock.now < deadline, simulators.contains(where: { $0.simulator.queuedRecords > 0 }) {
+            while ContinuousClock.now < deadline, simulators.contains(where: { box in
+                box.simulator.queuedRecords > 0 && pipeline.statuses.contains { $0.device == box.device && $0.connected }
+            }) {
                 try? await Task.sleep(for: .milliseconds(100))
             }
             // The last record read is stored and acknowledged within a poll interval or two.
@@ -189,28 +205,37 @@ final class DemoRun: @unchecked Sendable {
         Swift.print((isatty(STDOUT_FILENO) != 0 ? "\r\u{1B}[K" : "") + progressLine(elapsed: elapsed))
     }
 
-    /// `23s/60s  AOI-1 92  ICT-1 91  FCT-1 45  AOI-2 (counters) 23 samples  alerts 1`, plus machines down.
+    /// `23s/60s units AOI-1 92 ICT-1 91 FCT-1 45, counts AOI-2 23, alerts 1` (and machines down): short
+    /// enough for an 80-column terminal to redraw in place.
     func progressLine(elapsed: Double) -> String {
-        var parts = [String(format: "%.0fs/%.0fs", min(elapsed, seconds), seconds)]
         let statuses = Dictionary(pipeline.statuses.map { ($0.device, $0) }, uniquingKeysWith: { first, _ in first })
+        var units: [String] = []
+        var counts: [String] = []
         var down: [String] = []
         for machine in line.machines {
             guard let status = statuses[machine.device] else { continue }
             if machine.options.mode == .counters {
-                parts.append("\(machine.station) \(status.counterSamples) counter readings")
+                counts.append("\(machine.station) \(status.counterSamples)")
             } else {
-                parts.append("\(machine.station) \(status.recordsRead) units")
+                units.append("\(machine.station) \(status.recordsRead)")
             }
             if elapsed > 3, !status.connected { down.append(machine.device) }
         }
-        parts.append("alerts \(DemoSummary.firings(line.alertFile).count)")
-        if !down.isEmpty { parts.append("DOWN: " + down.joined(separator: ", ")) }
-        return parts.joined(separator: "  ")
+        var text = String(format: "%.0fs/%.0fs", min(elapsed, seconds), seconds) + " units " + units.joined(separator: " ")
+        if !counts.isEmpty { text += ", counts " + counts.joined(separator: " ") }
+        text += ", alerts \(DemoSummary.firings(line.alertFile).count)"
+        if !down.isEmpty { text += ", DOWN " + down.joined(separator: " ") }
+        return text
     }
 }
 
 /// A simulator handed to the one thread that runs it.
 private final class SimulatorBox: @unchecked Sendable {
     let simulator: Simulator
-    init(_ simulator: Simulator) { self.simulator = simulator }
+    let device: String
+
+    init(_ simulator: Simulator, device: String) {
+        self.simulator = simulator
+        self.device = device
+    }
 }

@@ -24,7 +24,9 @@ struct DemoLine {
     let folder: URL
     var machines: [Machine] = []
     /// socat, when the RTU tester runs.
-    var socat: Process?
+    var socat: Socat?
+    /// Why the RTU tester is left out, when it is.
+    var rtuSkipped: String?
     /// The record number (of the AOI) from which the feeder fault shows.
     let faultFrom: Int
 
@@ -75,15 +77,48 @@ struct DemoLine {
                                     endpoint: .tcp(host: "127.0.0.1", port: port), transport: "tcp: \"127.0.0.1:\(port)\"",
                                     profile: profile, pollInterval: interval))
         }
-        if let socatPath = ["/usr/bin/socat", "/usr/local/bin/socat", "/bin/socat"].first(where: FileManager.default.isExecutableFile) {
-            let (process, machineEnd, smtqEnd) = try Self.ptyPair(socat: socatPath, folder: folder)
-            socat = process
+        let searched = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/socat" }
+            + ["/usr/bin/socat", "/usr/local/bin/socat"]
+        guard let socatPath = searched.first(where: FileManager.default.isExecutableFile) else {
+            rtuSkipped = "socat is not installed: the RTU tester is left out (apt-get install socat to add it)"
+            return
+        }
+        do {
+            let (pid, machineEnd, smtqEnd) = try Self.ptyPair(socat: socatPath, folder: folder)
+            socat = Socat(pid: pid, folder: folder)
             let fct = try options("tester-reference", kind: .tester, mode: .fifo, rate: rate / 2, defectRate: 0.02,
                                   station: "FCT-1", device: "fct1", seed: 17)
             let settings = SerialLineSettings(port: machineEnd, baud: 19_200, parity: .even, dataBits: 8, stopBits: 1, mode: .rs232)
             machines.append(Machine(device: "fct1", station: "FCT-1", options: fct, endpoint: .serial(settings),
                                     transport: "rtu: {port: \(smtqEnd), baud: 19200, parity: even}", profile: "tester-reference",
                                     pollInterval: "250ms"))
+        } catch {
+            rtuSkipped = "\(error): the RTU tester is left out"
+        }
+    }
+
+    /// Ends socat and removes its pty links (they point at nothing once it is gone); once.
+    func stopBus() {
+        socat?.stop()
+    }
+
+    /// The socat process of the RTU bus.
+    final class Socat: @unchecked Sendable {
+        let pid: pid_t
+        let folder: URL
+        private let stopped = Locked(false)
+
+        init(pid: pid_t, folder: URL) {
+            self.pid = pid
+            self.folder = folder
+        }
+
+        func stop() {
+            guard !stopped.withLock({ done in defer { done = true }; return done }) else { return }
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+            for name in ["tty-machine", "tty-smtq"] { try? FileManager.default.removeItem(at: folder.appendingPathComponent(name)) }
         }
     }
 
@@ -159,26 +194,45 @@ struct DemoLine {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    /// A pty pair through socat: one end for the simulated tester, the other for smtq.
-    static func ptyPair(socat: String, folder: URL) throws -> (Process, String, String) {
+    /// A pty pair through socat: one end for the simulated tester, the other for smtq. socat starts with no
+    /// signal blocked and default handling (whatever smtq's threads block), in smtq's process group, so a
+    /// Ctrl-C on the terminal ends it with the demo whenever it comes.
+    static func ptyPair(socat: String, folder: URL) throws -> (pid_t, String, String) {
         let machineEnd = folder.appendingPathComponent("tty-machine").path
         let smtqEnd = folder.appendingPathComponent("tty-smtq").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: socat)
-        process.arguments = ["pty,raw,echo=0,link=\(machineEnd)", "pty,raw,echo=0,link=\(smtqEnd)"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let words: [String] = [socat, "pty,raw,echo=0,link=\(machineEnd)", "pty,raw,echo=0,link=\(smtqEnd)"]
+        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, socat, &actions, &attributes, argv, environ)
+        guard spawned == 0 else { throw DemoError("socat could not start (\(String(cString: strerror(spawned))))") }
         let deadline = Date().addingTimeInterval(5)
         while Date() < deadline, !(FileManager.default.fileExists(atPath: machineEnd) && FileManager.default.fileExists(atPath: smtqEnd)) {
             usleep(20_000)
         }
         guard FileManager.default.fileExists(atPath: smtqEnd) else {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            throw DemoError("socat did not create its pty pair")
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+            throw DemoError("socat did not create its pty pair within 5 s")
         }
-        return (process, machineEnd, smtqEnd)
+        return (pid, machineEnd, smtqEnd)
     }
 }
 

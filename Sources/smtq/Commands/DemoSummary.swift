@@ -1,7 +1,9 @@
 import Foundation
+import GRDB
 import SMTQConfig
 import SMTQCore
 import SMTQReports
+import SMTQStatistics
 import SMTQStore
 
 /// What the demo prints at the end: yield by station with RTY (as `smtq report yield` prints it), the top
@@ -26,22 +28,60 @@ struct DemoSummary {
         return number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(format: "%.4g", number)
     }
 
+    /// Records a simulated machine logged as made.
+    static func madeRecords(_ path: String?) -> Int {
+        guard let path, let text = try? String(contentsOfFile: path, encoding: .utf8) else { return 0 }
+        return text.split(separator: "\n").filter { $0.contains("\"serial\"") }.count
+    }
+
+    /// Every point of the configured charts that carries a signal, as one line each (at most 10).
+    static func signals(_ db: Database, configuration: SMTQConfig.Configuration) throws -> [String] {
+        var lines: [String] = []
+        for chart in configuration.spc.charts {
+            guard let report = try? SPCReportQuery.run(db, chart: chart, scope: ReportScope(), time: configuration.time) else {
+                continue
+            }
+            let series: [(String, ChartSeries)]
+            switch report.result {
+            case let .attribute(_, points): series = [("", points)]
+            case let .subgroups(_, _, xbar, spread): series = [("x̄ ", xbar), ("spread ", spread)]
+            case let .imr(_, individuals, movingRange): series = [("", individuals), ("moving range ", movingRange)]
+            case let .ewma(_, points): series = [("", points)]
+            case .cusum, .capability: series = []
+            }
+            for (name, points) in series {
+                for point in points.points where !point.signals.isEmpty {
+                    let value = point.value.map { String(format: "%.4g", $0) } ?? "n/a"
+                    lines.append("\(chart.name) \(name)point \(point.index): \(value) (limits \(String(format: "%.4g", point.lcl))–"
+                        + "\(String(format: "%.4g", point.ucl))): " + point.signals.joined(separator: ", "))
+                }
+            }
+        }
+        return Array(lines.prefix(10))
+    }
+
     func print() throws {
         let configuration = run.pipeline.configuration
         let scope = ReportScope()
         let database = try StoreDatabase.openReadOnly(path: line.databasePath)
-        let (yield, pareto, alerts, page) = try database.read { db in
+        let (yield, pareto, alerts, page, stored, signals) = try database.read { db in
             (try YieldQuery.run(db, scope: scope, by: [], configuration: configuration),
              try ParetoQuery.run(db, scope: scope, key: .code),
              try AlertStore.list(since: nil, limit: 50, db),
              try HTMLReportCommand.page(db, configuration: configuration, scope: scope, line: nil, station: nil,
-                                        title: "smtq demo: line L1", period: "the demo run"))
+                                        title: "smtq demo: line L1", period: "the demo run"),
+             try Dictionary(Row.fetchAll(db, sql: """
+                SELECT d.name, count(*) FROM units u JOIN devices d ON d.id = u.device_id GROUP BY d.name
+                """).map { ($0[0] as String, $0[1] as Int) }, uniquingKeysWith: { first, _ in first }),
+             try Self.signals(db, configuration: configuration))
         }
         try page.render().write(toFile: line.reportPath, atomically: true, encoding: .utf8)
         var out = "\n== yield by station (smtq report yield) ==\n"
         out += YieldRender.table(yield, keys: ["line", "station"], products: configuration.products)
         out += "\n== top defects (smtq report pareto) ==\n"
         out += pareto.isEmpty ? "no real defects\n" : ParetoRender.table(Array(pareto.prefix(5)), key: "code")
+        out += "\n== control chart signals (smtq report spc) ==\n"
+        out += signals.isEmpty ? "none\n" : signals.joined(separator: "\n") + "\n"
         out += "\n== alerts (smtq alerts) ==\n"
         if alerts.isEmpty {
             out += "none fired (the feeder fault starts halfway through the run: a run stopped early may end before it)\n"
@@ -53,13 +93,30 @@ struct DemoSummary {
                 out += "hook got: \(firing["rule"] as? String ?? "?") \(firing["summary"] as? String ?? "") [\(figures)]\n"
             }
         }
-        for (device, problem) in run.failures.withLock({ $0 }).sorted(by: { $0.key < $1.key }) {
-            out += "\(device) did not run: \(problem)\n"
+        out += "\n== machines ==\n"
+        let failures = run.failures.withLock { $0 }
+        let statuses = Dictionary(run.pipeline.statuses.map { ($0.device, $0) }, uniquingKeysWith: { first, _ in first })
+        for machine in line.machines {
+            let name = "\(machine.device) (\(machine.station))"
+            if let problem = failures[machine.device] {
+                out += "\(name): did not run: \(problem)\n"
+            } else if machine.options.mode == .counters {
+                out += "\(name): \(statuses[machine.device]?.counterSamples ?? 0) counter readings stored\n"
+            } else {
+                let made = Self.madeRecords(machine.options.logPath)
+                let kept = stored[machine.device] ?? 0
+                out += "\(name): \(made) boards made, \(kept) stored"
+                if kept < made {
+                    out += "; \(made - kept) still in its queue (it was down at the end: "
+                        + "\(statuses[machine.device]?.lastError ?? "no answer"))"
+                }
+                out += "\n"
+            }
         }
         out += "\n== files ==\n"
         out += "HTML report:   \(line.reportPath)\n"
-        out += "alert hook:    \(line.alertFile) (what the exec hook received)\n"
         if kept {
+            out += "alert hook:    \(line.alertFile) (what the exec hook received)\n"
             out += "configuration: \(line.configPath)\n"
             out += "database:      \(line.databasePath)\n"
             out += "next: smtq report yield --config \(line.configPath) --by program   |   smtq alerts --config \(line.configPath)\n"
