@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import SMTQCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -73,13 +74,7 @@ enum ChildProcess {
         defer { posix_spawnattr_destroy(&attributes) }
         // Its own process group (so the group can be killed), default signal handling, nothing blocked.
         posix_spawnattr_setpgroup(&attributes, 0)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        SpawnSignals.reset(&attributes, flags: Int32(POSIX_SPAWN_SETPGROUP))
 
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
