@@ -35,12 +35,13 @@ public struct PipelineError: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// smtqd's composition, shared by `smtqd` and `smtq collect`: the store's writer, the live SPC engine fed by
-/// its commits, the pollers and bus workers writing through it, the HTTP server and the systemd supervisor,
-/// as swift-service-lifecycle services in one group. Graceful shutdown runs in reverse order of start:
-/// the supervisor says STOPPING, the pollers stop (a record already stored is still acknowledged), the
-/// writer commits what is queued, the engine processes its last batches, the extra services (alerts) stop,
-/// then the HTTP server.
+/// smtqd's composition, shared by `smtqd`, `smtq collect` and `smtq demo`: the store's writer, the live SPC
+/// engine and the alert evaluator fed by its commits (the evaluator also by the engine's points), the alert
+/// dispatcher, the pollers and bus workers writing through the writer, the HTTP server and the systemd
+/// supervisor, as swift-service-lifecycle services in one group. Graceful shutdown runs in reverse order of
+/// start: the supervisor says STOPPING, the pollers stop (a record already stored is still acknowledged), the
+/// writer commits what is queued, the engine processes its last batches, the evaluator decides on what it was
+/// handed, the dispatcher finishes the delivery in progress, then the HTTP server.
 public final class Pipeline: Sendable {
     public let writer: StoreWriter
     public let engine: SPCEngine
