@@ -29,7 +29,7 @@ struct WebhookHook: AlertHook {
         switch source {
         case let .environment(variable):
             guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else {
-                return .failure(DeliveryError("the environment variable \(variable) (the webhook secret) is not set for smtqd"))
+                return .failure(DeliveryError("the environment variable \(variable) (the webhook secret) is not set in the environment"))
             }
             return .success(Data(value.utf8))
         case let .file(path):
