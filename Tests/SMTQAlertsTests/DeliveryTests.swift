@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import GRDB
 @testable import SMTQAlerts
 import SMTQCore
 import SMTQStore
@@ -178,6 +179,49 @@ struct AlertRestartTests {
         // With AOI-1's last 20 units back in its window, one more C12 makes 4 of 20: still the same alert.
         rig.commit([[("C12", "BRIDGE")]])
         #expect(try events(rig) == ["firing"])
+        await rig.stop()
+    }
+}
+
+/// While the database refuses the alert writes, nothing decided is lost: the decision waits, later readings
+/// are held in order and judged once it is written.
+@Suite(.serialized)
+struct AlertWriteFailureTests {
+    @Test("a firing that cannot be written and the clearing after it are both written once the database takes them")
+    func heldReadings() async throws {
+        let rig = try AlertRig(alerts: """
+              hooks:
+                log: {exec: [/bin/true]}
+              rules:
+                - {name: feeder, type: repeated_defect, line: L1, station: AOI-1, count: 2, within_units: 2,
+                   cooldown: 0s, hooks: [log]}
+            """)
+        // Another connection holds the write lock longer than the writer's 5 s busy timeout.
+        let blocker = try DatabaseQueue(path: rig.database)
+        let locked = DispatchSemaphore(value: 0)
+        let holder = Thread {
+            try? blocker.inTransaction(.immediate) { _ in
+                locked.signal()
+                Thread.sleep(forTimeInterval: 7)
+                return .commit
+            }
+        }
+        holder.start()
+        locked.wait()
+        func unit(_ id: Int64, _ defects: [(String, String)]) -> StoredUnit {
+            StoredUnit(id: 1000 + id, record: UnitRecord(
+                line: "L1", station: "AOI-1", device: "aoi1", program: "PCB-A", serial: "W\(id)",
+                result: defects.isEmpty ? .pass : .fail, time: Date(),
+                defects: defects.map { DefectRecord(refdes: $0.0, code: $0.1, verdict: .real) }), isFirstPass: true)
+        }
+        // Trips (2 of 2) and clears (the next two are clean) in one batch, while the database is locked.
+        rig.evaluator.receive(CommittedBatch(units: [unit(1, [("C1", "X")]), unit(2, [("C1", "X")]), unit(3, []), unit(4, [])]))
+        rig.evaluator.drain()
+        #expect(try rig.writer.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM alert_events") } == 0)
+        while !holder.isFinished { try await Task.sleep(for: .milliseconds(100)) }
+        rig.evaluator.tick(now: Date())
+        let events = try rig.writer.read { try String.fetchAll($0, sql: "SELECT event FROM alert_events ORDER BY id") }
+        #expect(events == ["firing", "resolved"])
         await rig.stop()
     }
 }
