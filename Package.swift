@@ -142,7 +142,7 @@ let package = Package(
             ]
         ),
         // Paths shared by the test targets: the repository, Tests/Reference, the built executables.
-        .target(name: "SMTQTestSupport", path: "Tests/SMTQTestSupport"),
+        .target(name: "SMTQTestSupport", dependencies: ["SMTQCore"], path: "Tests/SMTQTestSupport"),
         .testTarget(name: "SMTQCoreTests", dependencies: ["SMTQCore", "SMTQTestSupport"]),
         .testTarget(
             name: "SMTQStoreTests",

@@ -31,18 +31,7 @@ enum Bench {
 
     /// A TCP port on 127.0.0.1 nobody listens on right now.
     static func freePort() -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, length) == 0 ? getsockname(descriptor, $0, &length) : -1
-            }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
+        LoopbackPort.free() ?? 0
     }
 
     static func median(_ values: [Double]) -> Double {

@@ -1,4 +1,5 @@
 import Foundation
+import SMTQCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,31 +8,12 @@ import Glibc
 public enum TestNetwork {
     /// A TCP port on 127.0.0.1 nobody listens on right now.
     public static func freePort() -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        _ = bindLoopback(descriptor, port: 0)
-        var address = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
+        LoopbackPort.free() ?? 0
     }
 
     /// Binds a socket to 127.0.0.1:`port` (0: any free port); true when it worked.
     public static func bindLoopback(_ descriptor: Int32, port: Int) -> Bool {
-        var address = loopback(port: port)
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
-    }
-
-    static func loopback(port: Int) -> sockaddr_in {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        return address
+        LoopbackPort.bind(descriptor, port: port)
     }
 
     /// Waits until something accepts TCP connections on 127.0.0.1:`port` (at most `timeout`).
@@ -53,7 +35,7 @@ public enum TestNetwork {
     public static func canConnect(port: Int) -> Bool {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(descriptor) }
-        var address = loopback(port: port)
+        var address = LoopbackPort.address(port: port)
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }

@@ -27,12 +27,4 @@ public struct AlertScope: Sendable, Hashable, Codable {
     public var parts: [String] {
         [line, station, program, device, chart, series, refdes, code].map { $0 ?? "" }
     }
-
-    /// `L1/AOI-1/PCB-A C12 BRIDGE`, for summaries.
-    public var text: String {
-        let place = [line, station, program, device, chart.map { "chart \($0)" }, series].compactMap { $0 }
-            .joined(separator: "/")
-        let what = [refdes, code].compactMap { $0 }.joined(separator: " ")
-        return what.isEmpty ? place : "\(what) at \(place)"
-    }
 }

@@ -106,41 +106,10 @@ public struct Exporter {
     public func forEachUnit(_ body: (UnitRecord) throws -> Void) throws {
         let (filter, arguments) = window("u.time")
         try queue.read { db in
-            let units = try Row.fetchCursor(db, sql: """
-                SELECT u.id, l.name, s.name, d.name, p.name, u.serial, u.position, u.result, u.time, u.cycle_ms,
-                       u.has_defects, u.has_measurements
-                FROM units u
-                JOIN stations s ON s.id = u.station_id
-                JOIN lines l ON l.id = s.line_id
-                JOIN devices d ON d.id = u.device_id
-                JOIN programs p ON p.id = u.program_id
-                \(filter)
-                ORDER BY u.time, u.id
-                """, arguments: arguments)
-            let defects = try db.makeStatement(sql: """
-                SELECT refdes, part, code, category, verdict FROM defects WHERE unit_id = ? ORDER BY slot
-                """)
-            let measurements = try db.makeStatement(sql: """
-                SELECT name, value, unit, lsl, usl FROM measurements WHERE unit_id = ? ORDER BY slot
-                """)
+            let units = try Row.fetchCursor(db, sql: "\(UnitRows.select) \(filter) ORDER BY u.time, u.id", arguments: arguments)
+            let rows = try UnitRows(db, measurements: true)
             while let row = try units.next() {
-                let id: Int64 = row[0]
-                var record = UnitRecord(
-                    line: row[1], station: row[2], device: row[3], program: row[4], serial: row[5], position: row[6],
-                    result: (row[7] as Int64) == 0 ? .pass : .fail, time: Date(storeMicroseconds: row[8]),
-                    cycleMilliseconds: row[9])
-                if (row[10] as Int64) == 1 {
-                    record.defects = try Row.fetchAll(defects, arguments: [id]).map {
-                        DefectRecord(refdes: $0[0], part: $0[1], code: $0[2], category: $0[3],
-                                     verdict: ($0[4] as Int64) == 0 ? .real : .falseCall)
-                    }
-                }
-                if (row[11] as Int64) == 1 {
-                    record.measurements = try Row.fetchAll(measurements, arguments: [id]).map {
-                        MeasurementRecord(name: $0[0], value: $0[1], unit: $0[2], lsl: $0[3], usl: $0[4])
-                    }
-                }
-                try body(record)
+                try body(try rows.unit(row).record)
             }
         }
     }
