@@ -42,13 +42,6 @@ enum ChildProcess {
 
     private static let ignoreBrokenPipes: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
 
-    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later; Swift's Glibc module does not
-    /// declare it), looked up once; without it the hook inherits only what lacks close-on-exec.
-    private typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-    private static let closeFrom: CloseFrom? = dlsym(UnsafeMutableRawPointer(bitPattern: 0),
-                                                     "posix_spawn_file_actions_addclosefrom_np")
-        .map { unsafeBitCast($0, to: CloseFrom.self) }
-
     static func run(_ arguments: [String], environment: [String: String], input: Data, timeout: Duration,
                     captureLimit: Int = 8192) throws(SpawnError) -> Outcome {
         _ = ignoreBrokenPipes
@@ -68,7 +61,7 @@ enum ChildProcess {
         posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
         // Nothing else of smtqd's (database, device sockets, other hooks' pipes) reaches the hook.
-        _ = closeFrom?(&actions, 3)
+        SpawnSignals.closeOthers(&actions)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

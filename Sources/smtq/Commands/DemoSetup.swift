@@ -198,6 +198,7 @@ struct DemoLine {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        SpawnSignals.closeOthers(&actions)
         let words: [String] = [socat, "pty,raw,echo=0,link=\(machineEnd)", "pty,raw,echo=0,link=\(smtqEnd)"]
         let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
