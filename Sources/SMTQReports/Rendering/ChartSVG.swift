@@ -8,11 +8,13 @@ import SMTQStore
 /// the rule ids as a tooltip and a label), and labelled axes. Capability draws the fitted normal curves
 /// against the specification limits.
 public enum ChartSVG {
-    /// `labels` name the points on the x axis (e.g. subgroup start times); without them the axis shows the
-    /// point numbers.
+    /// `labels` name the points in their tooltips (e.g. subgroup start times and shifts), and on the x axis
+    /// when no `times` are given; without either the axis shows the point numbers.
+    /// `times` (microseconds since 1970 UTC, one per point, e.g. each subgroup's start) put ticks at round
+    /// local times of `timeZone` on the x axis; the points stay equally spaced by index.
     /// `annotations` mark alerts at their signal points (acknowledged ones with who and the note).
-    public static func render(_ result: ChartResult, title: String, labels: [String]? = nil,
-                              annotations: [ChartAnnotation] = []) -> String {
+    public static func render(_ result: ChartResult, title: String, labels: [String]? = nil, times: [Int64]? = nil,
+                              timeZone: TimeZone = .gmt, annotations: [ChartAnnotation] = []) -> String {
         var panels: [Panel] = []
         switch result {
         case let .attribute(type, series):
@@ -29,11 +31,14 @@ public enum ChartSVG {
         case let .capability(capability):
             return capabilitySVG(capability, title: title)
         }
-        let panelHeight = 260.0, top = 44.0
-        var canvas = SVGCanvas(width: 960, height: top + panelHeight * Double(panels.count) + 30)
+        // Per panel: a legend row above the plot, the plot, then two axis label lines and the axis title below it.
+        let panelHeight = 270.0, top = 58.0, plotHeight = 200.0
+        var canvas = SVGCanvas(width: 960, height: top + panelHeight * Double(panels.count) - 10)
         canvas.text(480, 26, title, size: 16, anchor: "middle", weight: "bold")
+        let axis = XAxis(labels: labels, times: times, timeZone: timeZone)
         for (offset, panel) in panels.enumerated() {
-            draw(panel, on: &canvas, top: top + Double(offset) * panelHeight, height: panelHeight - 20, labels: labels,
+            let panelTop = top + Double(offset) * panelHeight
+            draw(panel, on: &canvas, top: panelTop, bottom: panelTop + plotHeight, axis: axis,
                  annotations: annotations.filter { $0.panel == offset })
         }
         return canvas.render(title: title)
@@ -62,9 +67,9 @@ public enum ChartSVG {
         }
     }
 
-    private static func draw(_ panel: Panel, on canvas: inout SVGCanvas, top: Double, height: Double, labels: [String]?,
+    private static func draw(_ panel: Panel, on canvas: inout SVGCanvas, top: Double, bottom: Double, axis: XAxis,
                              annotations: [ChartAnnotation]) {
-        let left = 80.0, right = canvas.width - 100, bottom = top + height - 40
+        let left = 80.0, right = canvas.width - 100
         let values = panel.points.flatMap { point in [point.value, point.ucl, point.lcl, point.center].compactMap { $0 } }
             + (panel.secondValues ?? [])
         let finite = values.filter(\.isFinite)
@@ -97,28 +102,38 @@ public enum ChartSVG {
         canvas.polyline(stepped(panel.points, x: x, step: step) { y($0.ucl) }, stroke: "#c62828", width: 1.5, dash: "6 3")
         canvas.polyline(stepped(panel.points, x: x, step: step) { y($0.lcl) }, stroke: "#c62828", width: 1.5, dash: "6 3")
         if let last = panel.points.last {
-            canvas.text(right + 6, y(last.ucl) + 4, "\(isCusum ? "H" : "UCL") \(Ticks.label(last.ucl))", size: 10, fill: "#c62828")
-            canvas.text(right + 6, y(last.center) + 4, (isCusum ? "0" : "CL \(Ticks.label(last.center))"), size: 10, fill: "#2e7d32")
-            canvas.text(right + 6, y(last.lcl) + 4, isCusum ? "−H \(Ticks.label(-last.lcl))" : "LCL \(Ticks.label(last.lcl))",
-                        size: 10, fill: "#c62828")
+            let limits = [(y(last.ucl), "\(isCusum ? "H" : "UCL") \(Ticks.label(last.ucl))", "#c62828"),
+                          (y(last.center), isCusum ? "0" : "CL \(Ticks.label(last.center))", "#2e7d32"),
+                          (y(last.lcl), isCusum ? "−H \(Ticks.label(-last.lcl))" : "LCL \(Ticks.label(last.lcl))", "#c62828")]
+            // Close limits get their labels pushed apart downwards, a line each.
+            var below = -Double.infinity
+            for (level, text, colour) in limits.sorted(by: { $0.0 < $1.0 }) {
+                below = max(level + 4, below + 11)
+                canvas.text(right + 6, below, text, size: 10, fill: colour)
+            }
         }
         let plotted = panel.points.enumerated().compactMap { offset, point in point.value.map { (x(offset), y($0)) } }
         canvas.polyline(plotted, stroke: "#1f4e9c", width: 1.2, cssClass: "data")
         if let second = panel.secondValues {
             canvas.polyline(second.enumerated().map { (x($0.offset), y($0.element)) }, stroke: "#6a3d9a", width: 1.2)
         }
+        var marks = SignalMarks(top: top)
         for (offset, point) in panel.points.enumerated() {
             guard var value = point.value else { continue }
             if let second = panel.secondValues, point.signals == ["cusum_lower"] { value = second[offset] }
-            let name = labels.flatMap { offset < $0.count ? $0[offset] : nil } ?? "point \(point.index)"
+            let name = axis.name(offset) ?? "point \(point.index)"
             if point.signals.isEmpty {
                 canvas.circle(x(offset), y(value), radius: count > 150 ? 1.5 : 2.6, fill: "#1f4e9c",
                               title: "\(name): \(Ticks.label(value))")
             } else {
-                canvas.circle(x(offset), y(value), radius: 4.2, fill: "#d32f2f",
+                canvas.circle(x(offset), y(value), radius: count > 150 ? 3.2 : 4.2, fill: "#d32f2f",
                               title: "\(name): \(Ticks.label(value)) — \(point.signals.joined(separator: ", "))", cssClass: "signal")
-                canvas.text(x(offset), y(value) - 8, point.signals.first.map(shortName) ?? "", size: 9, anchor: "middle", fill: "#d32f2f")
+                marks.add(point.signals, x: x(offset), y: y(value), on: &canvas)
             }
+        }
+        if let legend = marks.legend {  // smaller type when many rules fired, to stay within the plot's width
+            let size = min(10, 10 * (right - left) / SVGCanvas.textWidth(legend, size: 10))
+            canvas.text(right, top - 7, legend, size: size, anchor: "end", fill: "#d32f2f")
         }
         for annotation in annotations where panel.points.indices.contains(annotation.offset) {
             guard let value = panel.points[annotation.offset].value else { continue }
@@ -126,16 +141,11 @@ public enum ChartSVG {
             canvas.ring(x(annotation.offset), y(value), radius: 7.5, stroke: colour, title: annotation.detail)
             canvas.text(x(annotation.offset), y(value) + 20, annotation.label, size: 9, anchor: "middle", fill: colour)
         }
-        let tickEvery = max(1, Int((Double(count) / 10).rounded(.up)))
-        for offset in stride(from: 0, to: panel.points.count, by: tickEvery) {
-            canvas.line(x(offset), bottom, x(offset), bottom + 4, stroke: "#444")
-            let label = labels.flatMap { offset < $0.count ? $0[offset] : nil } ?? String(panel.points[offset].index)
-            canvas.text(x(offset), bottom + 16, label, size: 10, anchor: "middle")
-        }
+        let axisTitle = axis.draw(panel.points.map(\.index), on: &canvas, left: left, right: right, bottom: bottom)
         canvas.line(left, bottom, right, bottom, stroke: "#444")
         canvas.line(left, top, left, bottom, stroke: "#444")
         canvas.text(16, (top + bottom) / 2, panel.name, size: 11, anchor: "middle", rotate: true)
-        canvas.text((left + right) / 2, bottom + 32, labels == nil ? "Sample" : "Subgroup", size: 11, anchor: "middle")
+        canvas.text((left + right) / 2, bottom + 45, axisTitle, size: 11, anchor: "middle")
     }
 
     /// A horizontal segment per point, so limits that change with the subgroup size show as steps.
@@ -145,14 +155,6 @@ public enum ChartSVG {
             let value = level(point)
             return [(x(offset) - step / 2, value), (x(offset) + step / 2, value)]
         }
-    }
-
-    private static func shortName(_ signal: String) -> String {
-        if signal == "cusum_upper" { return "C+" }
-        if signal == "cusum_lower" { return "C−" }
-        if signal.hasPrefix("nelson") { return "N" + signal.dropFirst(6) }
-        if signal.hasPrefix("we") { return "WE" + signal.dropFirst(2) }
-        return signal
     }
 
     private static func capabilitySVG(_ result: CapabilityResult, title: String) -> String {

@@ -50,7 +50,9 @@ struct HTMLReportCommand: ParsableCommand {
                 let title = "\(chart.name): \(chart.type.rawValue) chart, \(chart.line)/\(chart.station)" + (chart.measurement.map { " \($0)" } ?? "")
                 let annotations = ChartAnnotation.from(alerts, chart: chart.name, subgroupStarts: report.subgroups.map(\.start))
                 charts.append((chart.name, SPCReportRender.caption(report),
-                               ChartSVG.render(report.result, title: title, labels: labels, annotations: annotations)))
+                               ChartSVG.render(report.result, title: title, labels: labels, times: report.subgroups.map(\.start),
+                                               timeZone: TimeZone(identifier: configuration.time.timeZone) ?? .gmt,
+                                               annotations: annotations)))
             } catch let error as SPCReportQuery.NoData {
                 charts.append((chart.name, error.description, nil))
             } catch let error as ChartError {

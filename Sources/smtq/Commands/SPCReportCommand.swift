@@ -61,7 +61,9 @@ struct SPCReportCommand: ParsableCommand {
                 try AlertStore.list(since: report.subgroups.first.map { Date(storeMicroseconds: $0.start) }, limit: 1000, db)
             }
             let annotations = ChartAnnotation.from(alerts, chart: config.name, subgroupStarts: report.subgroups.map(\.start))
-            try ReportFiles.write(ChartSVG.render(report.result, title: title, labels: labels, annotations: annotations),
+            try ReportFiles.write(ChartSVG.render(report.result, title: title, labels: labels, times: report.subgroups.map(\.start),
+                                                   timeZone: TimeZone(identifier: configuration.time.timeZone) ?? .gmt,
+                                                   annotations: annotations),
                                   to: svg, command: "report spc")
         }
         switch format {
