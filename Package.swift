@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // libmodbus from Debian's libmodbus-dev, found through pkg-config.
@@ -97,11 +98,25 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // The dashboard: pages, API and live stream over the store, scoped per viewer (plant or customer).
+        .target(
+            name: "SMTQDashboard",
+            dependencies: [
+                "SMTQCore", "SMTQConfig", "SMTQStore", "SMTQStatistics", "SMTQReports",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // The daemon's composition: services, signals, systemd notification.
         .target(
             name: "SMTQDaemon",
             dependencies: [
-                "SMTQCore", "SMTQConfig", "SMTQAcquisition", "SMTQStore", "SMTQEngine", "SMTQAlerts",
+                "SMTQCore", "SMTQConfig", "SMTQAcquisition", "SMTQStore", "SMTQEngine", "SMTQAlerts", "SMTQDashboard",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -115,7 +130,7 @@ let package = Package(
             name: "smtq",
             dependencies: [
                 "SMTQCore", "SMTQConfig", "SMTQModbus", "SMTQStore", "SMTQAcquisition", "SMTQSimulator", "SMTQStatistics",
-                "SMTQEngine", "SMTQReports", "SMTQDaemon", "SMTQAlerts", .product(name: "GRDB", package: "GRDB.swift"),
+                "SMTQEngine", "SMTQReports", "SMTQDaemon", "SMTQAlerts", "SMTQDashboard", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -177,6 +192,13 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(
+            name: "SMTQDashboardTests",
+            dependencies: [
+                "SMTQDashboard", "SMTQConfig", "SMTQCore", "SMTQStore", "SMTQTestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "SMTQStatisticsTests", dependencies: ["SMTQStatistics", "SMTQCore", "SMTQTestSupport"]),

@@ -32,7 +32,8 @@ extension Configuration {
         tail.append(count(spc.charts.count, "chart"))
         tail.append(count(alerts.rules.count, "alert rule"))
         tail.append(count(alerts.hooks.count, "hook"))
-        tail.append(metrics.map { "metrics on \($0.host):\($0.port)\($0.path)" } ?? "no metrics endpoint")
+        tail.append(http.map { "HTTP on \($0.host):\($0.port) (metrics at \($0.metricsPath)\($0.dashboard ? ", dashboard at /" : ""))" } ?? "no HTTP server")
+        if !customers.isEmpty { tail.append(count(customers.count, "customer")) }
         lines.append(tail.joined(separator: ", "))
         return lines.joined(separator: "\n")
     }

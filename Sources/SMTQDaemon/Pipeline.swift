@@ -6,6 +6,7 @@ import SMTQAcquisition
 import SMTQAlerts
 import SMTQConfig
 import SMTQCore
+import SMTQDashboard
 import SMTQEngine
 import SMTQStore
 import UnixSignals
@@ -14,7 +15,7 @@ import UnixSignals
 public struct PipelineOptions: Sendable {
     /// The configuration file (re-read on SIGHUP).
     public var configPath: String
-    /// Serve `metrics.listen` (smtqd does; `smtq collect` with `--http`).
+    /// Serve `http.listen` (smtqd does; `smtq collect` with `--http`).
     public var serveHTTP = true
     public var notifier = SystemdNotifier(environment: [:])
     /// Stop by itself after this long (`smtq collect --seconds`).
@@ -48,6 +49,8 @@ public final class Pipeline: Sendable {
     public let collector: Collector
     /// The alert rules' evaluator and the outbox's dispatcher.
     public let alerts: AlertParts
+    /// The dashboard, when the HTTP server serves one.
+    public let dashboard: Dashboard?
     let board: StatusBoard
     let options: PipelineOptions
     let logger: Logger
@@ -77,7 +80,7 @@ public final class Pipeline: Sendable {
             logger.warning("the open-file limit is low for this many devices; raise LimitNOFILE",
                            metadata: ["limit": "\(files)", "devices": "\(configuration.devices.count)"])
         }
-        if options.serveHTTP, configuration.metrics != nil {
+        if options.serveHTTP, configuration.http != nil {
             // swift-metrics is bound once per process, before the parts make their timers.
             _ = DaemonMetrics.shared
         }
@@ -104,13 +107,27 @@ public final class Pipeline: Sendable {
         alertLogger[metadataKey: "part"] = "alerts"
         alerts = AlertParts(configuration: configuration, writer: writer, reader: alertReader, outboxReader: outboxReader,
                             logger: alertLogger)
-        engine.onPoint { [board, alerts] point in
+        if options.serveHTTP, let http = configuration.http, http.dashboard {
+            var dashboardLogger = logger
+            dashboardLogger[metadataKey: "part"] = "dashboard"
+            do {
+                dashboard = try Dashboard(host: DashboardBridge(current: current, collector: collector, writer: writer), http: http,
+                                          databasePath: configuration.storage.databasePath, logger: dashboardLogger)
+            } catch {
+                throw PipelineError(message: "cannot open the database for the dashboard: \(error)")
+            }
+        } else {
+            dashboard = nil
+        }
+        engine.onPoint { [board, alerts, dashboard] point in
             board.record(point)
             alerts.evaluator.receive(point)
+            dashboard?.chartMoved(point.chart)
         }
-        writer.onCommit { [engine, alerts] batch in
+        writer.onCommit { [engine, alerts, dashboard] batch in
             engine.receive(batch)
             alerts.evaluator.receive(batch)
+            if let dashboard, !batch.units.isEmpty { dashboard.committed(lines: Set(batch.units.map(\.record.line))) }
         }
     }
 
@@ -125,8 +142,10 @@ public final class Pipeline: Sendable {
     public func run() async throws {
         collector.start()
         var services: [any Service] = []
-        if options.serveHTTP, let listen = configuration.metrics {
-            services.append(HTTPService(pipeline: self, listen: listen, logger: logger))
+        if options.serveHTTP, let listen = configuration.http {
+            services.append(HTTPService(pipeline: self, listen: listen, dashboard: dashboard, logger: logger))
+            // Stopped before the server: it ends the live streams, so the server's shutdown does not wait on them.
+            if let dashboard { services.append(dashboard) }
         }
         // Reverse order on shutdown: supervisor, pollers, writer, engine, the alert evaluator (it sees the
         // engine's last points), the dispatcher (it finishes the delivery in progress), HTTP.
@@ -171,9 +190,9 @@ public final class Pipeline: Sendable {
             notes.append("storage settings changed: they apply after a restart (systemctl restart smtqd)")
             next.storage = old.storage
         }
-        if next.metrics != old.metrics {
-            notes.append("metrics.listen changed: it applies after a restart")
-            next.metrics = old.metrics
+        if next.http != old.http {
+            notes.append("http settings changed: they apply after a restart")
+            next.http = old.http
         }
         if next.products != old.products {
             notes.append("products changed: measurement spec limits apply to devices as they restart (a changed device, or smtqd)")

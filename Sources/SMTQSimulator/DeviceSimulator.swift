@@ -39,8 +39,9 @@ final class DeviceSimulator {
     /// Whether records go to a record block (FIFO or mailbox) rather than only to counters.
     private var queuesRecords: Bool { options.mode != .counters && options.profile.record != nil }
 
-    /// Makes the next record; returns it with its SEQ for the log.
-    func produce(now: Date) -> (record: UnitRecord, seq: Int) {
+    /// Makes the next record (or queues `injected`, stamped with this device's line, station, device name and
+    /// the time now); returns it with its SEQ for the log.
+    func produce(now: Date, injected: UnitRecord? = nil) -> (record: UnitRecord, seq: Int) {
         produced += 1
         sinceReboot += 1
         if let rebootAfter = options.rebootAfter, sinceReboot > rebootAfter {
@@ -48,7 +49,14 @@ final class DeviceSimulator {
             sinceReboot = 1
         }
         seq &+= 1
-        let record = makeRecord(now: now)
+        var record = makeRecord(now: now)
+        if var injected {
+            injected.line = record.line
+            injected.station = record.station
+            injected.device = record.device
+            injected.time = record.time
+            record = injected
+        }
         switch options.mode {
         case .fifo where queuesRecords:
             queue.append((seq, encode(record)))

@@ -21,6 +21,9 @@ public final class Simulator {
     private var faults: SeededRandom
     private let log: FileHandle?
     private var answered = 0
+    /// How far the inject file has been read, and when it was last looked at.
+    private var injectOffset: UInt64 = 0
+    private var injectChecked = ContinuousClock.now
 
     public init(options: SimulatorOptions, endpoint: Endpoint) throws {
         self.options = options
@@ -56,12 +59,39 @@ public final class Simulator {
                 nextProduction += interval
                 if ContinuousClock.now - nextProduction > .seconds(1) { nextProduction = ContinuousClock.now }
             }
+            if options.injectPath != nil, ContinuousClock.now - injectChecked >= .milliseconds(100) {
+                injectChecked = ContinuousClock.now
+                injectAppended()
+            }
             let untilNext = producing ? (interval.map { _ in max(.zero, nextProduction - ContinuousClock.now) } ?? .milliseconds(50))
                 : .milliseconds(50)
             let wait = Int32(min(50, max(0, untilNext.totalMilliseconds)))
             server.serve(timeoutMilliseconds: wait, route: route, answered: answer)
             let backlog = backlog
             queued.withLock { $0 = backlog }
+        }
+    }
+
+    /// Queues the units appended to the inject file since the last look (a partial last line waits; a line
+    /// that is not a unit is reported and skipped).
+    private func injectAppended() {
+        guard let path = options.injectPath, let handle = FileHandle(forReadingAtPath: path) else { return }
+        defer { try? handle.close() }
+        guard (try? handle.seek(toOffset: injectOffset)) != nil, let data = try? handle.readToEnd(), !data.isEmpty,
+              let end = data.lastIndex(of: UInt8(ascii: "\n")) else { return }
+        injectOffset += UInt64(end - data.startIndex + 1)
+        let decoder = JSONDecoder()
+        for line in data[data.startIndex...end].split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
+            guard let record = try? decoder.decode(UnitRecord.self, from: Data(line)) else {
+                FileHandle.standardError.write(Data("smtq simulate: \(path): a line is not a unit in the interchange schema; skipped\n".utf8))
+                continue
+            }
+            let now = Date()
+            for unit in options.unitIDs {
+                guard let device = devices[unit] else { continue }
+                let (stored, seq) = device.produce(now: now, injected: record)
+                log?.write(Data((InterchangeJSON.line(stored).dropLast() + ",\"seq\":\(seq),\"unit_id\":\(unit),\"injected\":true}\n").utf8))
+            }
         }
     }
 

@@ -17,6 +17,9 @@ public struct SimulatorOptions: Sendable {
     /// Records per unit id, then production stops.
     public var count: Int?
     public var logPath: String?
+    /// A JSON Lines file (the interchange schema) watched for appended units, each queued at once on every
+    /// unit id besides the produced ones: a record "injected" by hand or by a test.
+    public var injectPath: String?
     public var serialPrefix: String?
     public var firstSeq: Int = 1
     public var deviceName = "sim"

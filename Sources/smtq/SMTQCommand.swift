@@ -14,7 +14,7 @@ struct SMTQCommand: AsyncParsableCommand {
         version: SMTQVersion.current,
         subcommands: [
             DemoCommand.self, CheckConfigCommand.self, CollectCommand.self, ChartCommand.self, SimulateCommand.self, ImportCommand.self, ExportCommand.self,
-            ReportCommand.self, TraceCommand.self, EventsCommand.self, AlertsCommand.self, StatusCommand.self, DatabaseCommand.self, SPCCommand.self,
+            ReportCommand.self, TraceCommand.self, EventsCommand.self, AlertsCommand.self, CustomerCommand.self, StatusCommand.self, DatabaseCommand.self, SPCCommand.self,
             VersionCommand.self,
         ]
     )

@@ -14,7 +14,7 @@ struct SMTQDaemonCommand: AsyncParsableCommand {
         abstract: "The smtq collector daemon.",
         discussion: """
             Polls the configured devices into the database, keeps the configured control charts live, and \
-            serves /metrics and /api/status on metrics.listen. Tells systemd it is ready (Type=notify), sends \
+            serves /metrics, /api/status and the dashboard on http.listen. Tells systemd it is ready (Type=notify), sends \
             STATUS= and WATCHDOG=1 while healthy, reloads the configuration on SIGHUP (a configuration with \
             problems is rejected and the running one kept; devices added, removed or changed apply without \
             touching the others) and on SIGTERM stops polling, stores and acknowledges what it read, and exits. \

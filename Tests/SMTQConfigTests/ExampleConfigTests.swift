@@ -73,7 +73,7 @@ struct ExampleConfigTests {
         #expect(!night.contains(minuteOfDay: 6 * 60))
         #expect(configuration.storage.retention == .seconds(400 * 86_400))
         #expect(configuration.storage.synchronous == .normal)
-        #expect(configuration.metrics == MetricsConfig(host: "127.0.0.1", port: 9464, path: "/metrics"))
+        #expect(configuration.http == HTTPConfig(host: "127.0.0.1", port: 9464, metricsPath: "/metrics"))
     }
 
     @Test func summaryNamesWhatWouldBePolled() {

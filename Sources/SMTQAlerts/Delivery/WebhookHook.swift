@@ -26,20 +26,7 @@ struct WebhookHook: AlertHook {
 
     /// The signing key, or why it cannot be had (the message never includes the key).
     static func loadSecret(_ source: SecretSource) -> Result<Data, DeliveryError> {
-        switch source {
-        case let .environment(variable):
-            guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else {
-                return .failure(DeliveryError("the environment variable \(variable) (the webhook secret) is not set in the environment"))
-            }
-            return .success(Data(value.utf8))
-        case let .file(path):
-            guard let data = FileManager.default.contents(atPath: path) else {
-                return .failure(DeliveryError("cannot read the webhook secret file \(path)"))
-            }
-            let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !text.isEmpty else { return .failure(DeliveryError("the webhook secret file \(path) is empty")) }
-            return .success(Data(text.utf8))
-        }
+        source.load("the webhook secret").map { Data($0.utf8) }.mapError { DeliveryError($0.message) }
     }
 
     func deliver(_ payload: String, event: AlertEventKind) async -> DeliveryResult {

@@ -18,14 +18,17 @@ public struct Configuration: Sendable {
     public var products: [String: ProductConfig]
     public var spc: SPCConfig
     public var alerts: AlertsConfig
-    public var metrics: MetricsConfig?
+    /// The daemon's HTTP server (`http:`, or the older `metrics:`): metrics, status, the dashboard.
+    public var http: HTTPConfig?
+    /// The factory's customers (brands) and the products each may see.
+    public var customers: [String: CustomerConfig]
 
     /// The settings a query command uses with a bare `--db` and no configuration file: UTC, no shifts,
     /// products or routes (reports then leave DPMO and targets out).
     public static func standalone(databasePath: String) -> Configuration {
         Configuration(file: "(none)", site: nil, time: TimeConfig(), storage: StorageConfig(databasePath: databasePath), lines: [],
                       devices: [], serialBuses: [], profiles: [:], products: [:], spc: SPCConfig(), alerts: AlertsConfig(),
-                      metrics: nil)
+                      http: nil, customers: [:])
     }
 
     public func device(named name: String) -> DeviceConfig? {
@@ -100,10 +103,3 @@ public struct TimeConfig: Sendable, Hashable {
 
 /// A named shift of `shifts` (the type is SMTQCore's, shared with the pure statistics).
 public typealias ShiftConfig = ShiftWindow
-
-/// The optional Prometheus endpoint.
-public struct MetricsConfig: Sendable, Hashable {
-    public var host: String
-    public var port: Int
-    public var path: String
-}

@@ -105,13 +105,14 @@ final class ConfigParser {
         let serialBuses = groupSerialBuses(devices: devices, declared: buses, root: root)
         let spc = map.optional("spc").map { parseSPC($0, lines: lines, products: products) } ?? SPCConfig()
         let alerts = map.optional("alerts").map { parseAlerts($0, charts: spc.charts, lines: lines, products: products, devices: devices.map(\.config)) } ?? AlertsConfig()
-        let metrics = map.optional("metrics").flatMap(parseMetrics)
+        let http = parseHTTP(http: map.optional("http"), metrics: map.optional("metrics"))
+        let customers = map.optional("customers").map { parseCustomers($0, products: products) } ?? [:]
 
         guard let time, let storage else { return nil }
         return Configuration(
             file: configPath, site: site, time: time, storage: storage, lines: lines,
             devices: devices.map(\.config), serialBuses: serialBuses, profiles: profiles, products: products,
-            spc: spc, alerts: alerts, metrics: metrics)
+            spc: spc, alerts: alerts, http: http, customers: customers)
     }
 
     /// `include:` a list of files or `folder/*.yaml` patterns, each holding a `profiles:` mapping.

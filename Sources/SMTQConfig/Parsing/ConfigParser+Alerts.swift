@@ -118,19 +118,20 @@ extension ConfigParser {
     }
 
     /// A secret file must exist, be a regular file, and not be readable by others (it signs what plants trust).
-    static func secretFileProblem(_ path: String) -> (message: String, expected: String)? {
+    static func secretFileProblem(_ path: String, kind: String = "secret", holding: String = "the webhook key")
+        -> (message: String, expected: String)? {
         guard path.hasPrefix("/") else { return ("'\(path)' is not an absolute path", "an absolute path") }
         // A link (as secret stores mount them) is judged by the file it points to.
         let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: target) else {
-            return ("secret file '\(path)' does not exist or cannot be read", "a file holding the webhook key")
+            return ("\(kind) file '\(path)' does not exist or cannot be read", "a file holding \(holding)")
         }
         if (attributes[.type] as? FileAttributeType) != .typeRegular {
-            return ("secret file '\(path)' is not a regular file", "a file holding the webhook key")
+            return ("\(kind) file '\(path)' is not a regular file", "a file holding \(holding)")
         }
         let mode = (attributes[.posixPermissions] as? Int) ?? 0
         if mode & 0o007 != 0 {
-            return ("secret file '\(path)' can be read by other users (mode \(String(mode, radix: 8)))",
+            return ("\(kind) file '\(path)' can be read by other users (mode \(String(mode, radix: 8)))",
                     "chmod 600 or 640 \(path)")
         }
         return nil

@@ -95,19 +95,6 @@ extension ConfigParser {
         return lines
     }
 
-    func parseMetrics(_ node: ConfigNode) -> MetricsConfig? {
-        guard let map = node.mapping() else { return nil }
-        defer { map.finish() }
-        let listen = map.required("listen", expected: "HOST:PORT, e.g. 127.0.0.1:9464")
-        let endpoint = listen.flatMap { hostAndPort($0) }
-        let path = map.optional("path")?.nonEmptyString() ?? "/metrics"
-        if !path.hasPrefix("/") {
-            map.errorAtKey("path", "'\(path)' does not start with /", expected: "a URL path such as /metrics")
-        }
-        guard let endpoint else { return nil }
-        return MetricsConfig(host: endpoint.host, port: endpoint.port, path: path)
-    }
-
     /// `host:port`, `[v6]:port`.
     func hostAndPort(_ node: ConfigNode) -> (host: String, port: Int)? {
         guard let text = node.nonEmptyString() else { return nil }

@@ -3,20 +3,26 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 import SMTQConfig
+import SMTQDashboard
 
-/// The daemon's one HTTP server (Hummingbird), read-only, on `metrics.listen` (loopback unless configured
-/// otherwise): `/metrics` (Prometheus text) and `/api/status` (JSON). Routes live by concern in
-/// `HTTP/*Routes.swift`, so the dashboard adds its own. A port that cannot be bound is one clear log line and
-/// the rest of the daemon keeps working.
+/// The daemon's one HTTP server (Hummingbird) on `http.listen` (loopback unless configured otherwise):
+/// `/metrics` (Prometheus text), `/api/status` (JSON) and, unless turned off, the dashboard. Routes live by
+/// concern in `HTTP/*Routes.swift` and the dashboard module. Beyond loopback every route needs a token
+/// (`/metrics` may opt out with `metrics_open`). A port that cannot be bound is one clear log line and the
+/// rest of the daemon keeps working.
 struct HTTPService: Service {
     let pipeline: Pipeline
-    let listen: MetricsConfig
+    let listen: HTTPConfig
+    let dashboard: Dashboard?
     let logger: Logger
 
     func run() async throws {
         let router = Router()
-        MetricsRoutes(pipeline: pipeline, path: listen.path).add(to: router)
-        StatusRoutes(pipeline: pipeline).add(to: router)
+        let configuration: @Sendable () -> SMTQConfig.Configuration = { [pipeline] in pipeline.configuration }
+        let gate = dashboard?.gate ?? AccessGate(http: listen, configuration: configuration, customerTokens: nil, logger: logger)
+        MetricsRoutes(pipeline: pipeline, path: listen.metricsPath, gate: gate, open: listen.metricsOpen || listen.isLoopback).add(to: router)
+        StatusRoutes(pipeline: pipeline, gate: gate).add(to: router)
+        dashboard?.addRoutes(to: router)
         var httpLogger = logger
         httpLogger[metadataKey: "part"] = "http"
         httpLogger.logLevel = max(logger.logLevel, .notice)
@@ -26,9 +32,9 @@ struct HTTPService: Service {
         do {
             try await app.run()
         } catch {
-            logger.error("cannot serve HTTP; metrics and status are not available, collection goes on",
+            logger.error("cannot serve HTTP; metrics, status and the dashboard are not available, collection goes on",
                          metadata: ["listen": "\(listen.host):\(listen.port)", "problem": "\(error)",
-                                    "fix": "free the port or change metrics.listen, then restart"])
+                                    "fix": "free the port or change http.listen, then restart"])
             try? await gracefulShutdown()
         }
     }

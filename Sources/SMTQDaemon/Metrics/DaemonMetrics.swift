@@ -66,6 +66,11 @@ final class DaemonMetrics: Sendable {
                   labels, hook.consecutiveFailures > 0 ? 1 : 0)
             gauge("smtq_alert_hook_pending", "Notifications waiting for delivery to the hook.", labels, Double(hook.pending))
         }
+        if let dashboard = pipeline.dashboard {
+            gauge("smtq_dashboard_streams", "Live dashboard streams (Server-Sent Events) connected.", [], Double(dashboard.liveClients))
+            count("smtq_dashboard_streams_dropped_total", "Live streams dropped for not reading (their bound reached).", [],
+                  dashboard.droppedClients)
+        }
         let process = ProcessFigures.read()
         gauge("smtq_process_resident_memory_bytes", "Resident memory of smtqd.", [], Double(process.residentBytes))
         gauge("smtq_process_open_fds", "Open file descriptors of smtqd.", [], Double(process.openDescriptors))

@@ -1,4 +1,5 @@
 import Foundation
+import SMTQConfig
 import SMTQAcquisition
 import SMTQCore
 import SMTQStore
@@ -103,14 +104,16 @@ public struct DaemonStatus: Codable, Sendable {
 }
 
 extension Pipeline {
-    /// The status now (cheap: no database access; the alerts pending are the supervisor's last reading).
-    func status(alive: Bool) -> DaemonStatus {
-        let configuration = self.configuration
+    /// Every device's state, in configuration order (status, metrics and the dashboard).
+    func deviceStates(now: Date = Date()) -> [DaemonStatus.Device] {
+        Pipeline.deviceStates(configuration: configuration, statuses: statuses, now: now)
+    }
+
+    static func deviceStates(configuration: SMTQConfig.Configuration, statuses: [DeviceStatus], now: Date) -> [DaemonStatus.Device] {
         let endpoints = Dictionary(configuration.devices.map { ($0.name, "\($0.transport) unit \($0.unitID)") },
                                    uniquingKeysWith: { first, _ in first })
         let identities = Dictionary(configuration.devices.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        let now = Date()
-        let devices = statuses.map { status -> DaemonStatus.Device in
+        return statuses.map { status -> DaemonStatus.Device in
             DaemonStatus.Device(
                 name: status.device, line: identities[status.device]?.line ?? "", station: identities[status.device]?.station ?? "",
                 endpoint: endpoints[status.device] ?? "", up: status.isAnswering(now: now), connected: status.connected,
@@ -121,6 +124,12 @@ extension Pipeline {
                 timeouts: status.timeouts, exceptions: status.exceptions, crcErrors: status.crcErrors,
                 otherErrors: status.otherErrors, reconnects: status.reconnects, lastError: status.lastError)
         }
+    }
+
+    /// The status now (cheap: no database access; the alerts pending are the supervisor's last reading).
+    func status(alive: Bool) -> DaemonStatus {
+        let configuration = self.configuration
+        let devices = deviceStates()
         let health = writer.health.snapshot
         let charts = board.charts
         return DaemonStatus(

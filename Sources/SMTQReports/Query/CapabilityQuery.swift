@@ -34,7 +34,7 @@ public enum CapabilityQuery {
         let identities = try Identities(db)
         let (stations, program) = try identities.resolve(scope)
         try MeasurementNames.check(db, measurement)
-        let conditions = ScopeConditions(stations: stations, program: program, since: scope.since, until: scope.until, table: "u.")
+        let conditions = ScopeConditions(stations: stations, program: program, programs: identities.allowedPrograms(scope), since: scope.since, until: scope.until, table: "u.")
         let rows = try Row.fetchCursor(db, sql: """
             SELECT u.station_id, u.program_id, m.value, m.lsl, m.usl FROM units u JOIN measurements m ON m.unit_id = u.id
             WHERE \(conditions.sql) AND u.has_measurements = 1 AND m.name = ? ORDER BY u.station_id, u.program_id, u.time, u.id, m.slot
@@ -50,7 +50,7 @@ public enum CapabilityQuery {
             values[key, default: []].append(row[2])
             if row[3] as Double? != nil || row[4] as Double? != nil { storedLimits[key] = (row[3], row[4]) }
         }
-        if program == nil {
+        if program == nil, scope.programs == nil {
             // Process values of the station, as their own row (they belong to no program).
             let sampled = ScopeConditions(stations: stations, program: nil, since: scope.since, until: scope.until)
             let rows = try Row.fetchCursor(db, sql: """

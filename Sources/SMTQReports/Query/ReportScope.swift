@@ -9,14 +9,18 @@ public struct ReportScope: Sendable {
     public var line: String?
     public var station: String?
     public var program: String?
+    /// Only these programs (a customer's products); nil: all.
+    public var programs: [String]?
     /// Microseconds since 1970 UTC; nil: open.
     public var since: Int64?
     public var until: Int64?
 
-    public init(line: String? = nil, station: String? = nil, program: String? = nil, since: Int64? = nil, until: Int64? = nil) {
+    public init(line: String? = nil, station: String? = nil, program: String? = nil, programs: [String]? = nil,
+                since: Int64? = nil, until: Int64? = nil) {
         self.line = line
         self.station = station
         self.program = program
+        self.programs = programs
         self.since = since
         self.until = until
     }
@@ -84,5 +88,12 @@ struct Identities {
             programID = id
         }
         return (stationIDs, programID)
+    }
+
+    /// The ids of the scope's allowed programs (nil: all); names the store has not seen match nothing.
+    func allowedPrograms(_ scope: ReportScope) -> [Int64]? {
+        guard let names = scope.programs else { return nil }
+        let wanted = Set(names)
+        return programs.filter { wanted.contains($0.value) }.map(\.key).sorted()
     }
 }

@@ -51,6 +51,7 @@ public enum YieldQuery {
                            unitsOnly: Bool = false) throws -> YieldReport {
         let identities = try Identities(db)
         let (stationIDs, programID) = try identities.resolve(scope)
+        let allowed = identities.allowedPrograms(scope)
         let quarter = StoreSchema.bucketMicroseconds
         let zone = TimeZone(identifier: configuration.time.timeZone) ?? TimeZone(identifier: "UTC")!
         let aligned = [scope.since, scope.until].allSatisfy { ($0 ?? 0) % quarter == 0 }
@@ -98,7 +99,7 @@ public enum YieldQuery {
         }
 
         if useRollups {
-            let conditions = ScopeConditions(stations: stationIDs, program: programID, since: scope.since.map { $0 / quarter },
+            let conditions = ScopeConditions(stations: stationIDs, program: programID, programs: allowed, since: scope.since.map { $0 / quarter },
                                              until: scope.until.map { $0 / quarter }, timeColumn: "bucket")
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT station_id, program_id, bucket, units, tests, first_pass_units, final_pass_units, defects, false_calls
@@ -111,7 +112,7 @@ public enum YieldQuery {
                                           defects: row[7], falseCalls: row[8]))
             }
         } else {
-            let conditions = ScopeConditions(stations: stationIDs, program: programID, since: scope.since, until: scope.until, table: "f.")
+            let conditions = ScopeConditions(stations: stationIDs, program: programID, programs: allowed, since: scope.since, until: scope.until, table: "f.")
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT f.station_id, f.program_id, f.device_id, f.time, f.result, count(*), sum(x.defect_count), sum(x.false_call_count),
                   (SELECT y.result FROM units y WHERE y.serial = f.serial AND y.station_id = f.station_id ORDER BY y.time DESC LIMIT 1)

@@ -32,12 +32,12 @@ public enum TraceRender {
         return text
     }
 
-    static func defects(_ record: UnitRecord) -> String {
+    public static func defects(_ record: UnitRecord) -> String {
         (record.defects ?? []).map { "\($0.refdes ?? "-") \($0.code)\($0.verdict == .falseCall ? " (false call)" : "")" }.joined(separator: "; ")
     }
 
     /// Values with their unit, marked `OUT` when outside the limits stored with them.
-    static func measurements(_ record: UnitRecord) -> String {
+    public static func measurements(_ record: UnitRecord) -> String {
         (record.measurements ?? []).map { value in
             let out = (value.lsl.map { value.value < $0 } ?? false) || (value.usl.map { value.value > $0 } ?? false)
             return "\(value.name)=\(InterchangeJSON.number(value.value))\(value.unit.map { " " + $0 } ?? "")\(out ? " OUT" : "")"

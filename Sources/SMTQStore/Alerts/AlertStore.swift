@@ -108,6 +108,9 @@ public struct AlertListRow: Sendable, Equatable {
     public var chart: String?
     public var series: String?
     public var pointStart: Int64?
+    public var line: String?
+    public var station: String?
+    public var program: String?
 }
 
 /// Who acknowledged an alert, when, and the assignable cause or corrective action.
@@ -266,12 +269,23 @@ public enum AlertStore {
     }
 
     /// Alerts that started at or after `since` (or are still firing), newest first.
-    public static func list(since: Date?, rule: String? = nil, limit: Int, _ db: Database) throws -> [AlertListRow] {
-        var conditions = ["(a.started_at >= ? OR a.state = 'firing')"]
-        var arguments: [any DatabaseValueConvertible] = [since?.storeMicroseconds ?? 0]
+    /// `line` keeps a line's alerts (and those of no line: the whole plant's); `programs` only alerts about
+    /// those programs (a customer's products); `id` one alert.
+    public static func list(since: Date?, rule: String? = nil, line: String? = nil, programs: [String]? = nil, id: Int64? = nil,
+                            limit: Int, _ db: Database) throws -> [AlertListRow] {
+        var conditions = [id == nil ? "(a.started_at >= ? OR a.state = 'firing')" : "a.id = ?"]
+        var arguments: [any DatabaseValueConvertible] = [id ?? since?.storeMicroseconds ?? 0]
         if let rule {
             conditions.append("a.rule = ?")
             arguments.append(rule)
+        }
+        if let line {
+            conditions.append("coalesce(a.line, ?) = ?")
+            arguments += [line, line]
+        }
+        if let programs {
+            conditions.append("a.program IN (\(programs.isEmpty ? "NULL" : programs.map { _ in "?" }.joined(separator: ",")))")
+            arguments += programs as [any DatabaseValueConvertible]
         }
         arguments.append(limit)
         let rows = try Row.fetchAll(db, sql: """
@@ -294,7 +308,7 @@ public enum AlertStore {
                 id: id, rule: row[1], kind: row[2], severity: row[3], scope: scope, state: row[10],
                 startedAt: Date(storeMicroseconds: row[11]), resolvedAt: (row[12] as Int64?).map(Date.init(storeMicroseconds:)),
                 summary: row[13], delivered: row[17], deliveries: row[18], lastError: row[19], acks: acks[id] ?? [],
-                chart: row[8], series: row[9], pointStart: row[14])
+                chart: row[8], series: row[9], pointStart: row[14], line: row[4], station: row[5], program: row[6])
         }
     }
 

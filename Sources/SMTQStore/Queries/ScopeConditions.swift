@@ -6,7 +6,9 @@ public struct ScopeConditions {
     public var clauses: [String] = []
     public var arguments: StatementArguments = []
 
-    public init(stations: [Int64]?, program: Int64?, since: Int64?, until: Int64?, table: String = "", timeColumn: String = "time") {
+    /// `programs` limits the rows to a set of programs (a customer's products) besides `program`.
+    public init(stations: [Int64]?, program: Int64?, programs: [Int64]? = nil, since: Int64?, until: Int64?, table: String = "",
+                timeColumn: String = "time") {
         if let stations {
             clauses.append("\(table)station_id IN (\(stations.isEmpty ? "NULL" : stations.map { _ in "?" }.joined(separator: ",")))")
             _ = arguments.append(contentsOf: StatementArguments(stations))
@@ -14,6 +16,10 @@ public struct ScopeConditions {
         if let program {
             clauses.append("\(table)program_id = ?")
             _ = arguments.append(contentsOf: [program])
+        }
+        if let programs {
+            clauses.append("\(table)program_id IN (\(programs.isEmpty ? "NULL" : programs.map { _ in "?" }.joined(separator: ",")))")
+            _ = arguments.append(contentsOf: StatementArguments(programs))
         }
         if let since {
             clauses.append("\(table)\(timeColumn) >= ?")

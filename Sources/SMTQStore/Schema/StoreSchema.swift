@@ -23,6 +23,9 @@ public enum StoreSchema {
         migrator.registerMigration("v3-alerts") { db in
             try AlertSchema.create(db)
         }
+        migrator.registerMigration("v4-access-tokens") { db in
+            try AccessTokenStore.create(db)
+        }
         return migrator
     }
 

@@ -14,7 +14,7 @@ struct CollectCommand: AsyncParsableCommand {
         abstract: "Poll the configured devices into the database in the foreground, then print each device's status.",
         discussion: """
             The same pipeline smtqd runs (pollers and bus workers, the store's writer, the live SPC engine; SPC \
-            signals are logged as warnings), without systemd. --http also serves metrics.listen (/metrics and \
+            signals are logged as warnings), without systemd. --http also serves http.listen (/metrics, the dashboard and \
             /api/status). Stops after --seconds, or on Ctrl-C or SIGTERM; records already read are stored and \
             acknowledged before it exits. SIGHUP re-reads the configuration as smtqd does.
             """
@@ -23,7 +23,7 @@ struct CollectCommand: AsyncParsableCommand {
     @Option(help: "The configuration file.") var config: String
     @Option(help: "Run this many seconds (default: until stopped).") var seconds: Double?
     @Option(help: "Write to this database instead of the configuration's.") var db: String?
-    @Flag(help: "Serve metrics.listen (/metrics, /api/status) as smtqd does.") var http = false
+    @Flag(help: "Serve http.listen (/metrics, /api/status, the dashboard) as smtqd does.") var http = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.") var logLevel: Logger.Level = .warning
 
     func validate() throws {

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import SMTQConfig
 import SMTQCore
+import SMTQDashboard
 import SMTQDaemon
 import SMTQSimulator
 import SMTQStore
@@ -28,11 +29,16 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "How long to collect, in seconds.") var seconds: Double = 60
     @Option(help: "Keep the configuration, database, logs and report in this folder (created if needed).") var keep: String?
     @Option(help: "Record rates times this factor (4 boards/s per machine at 1).") var speed: Double = 1
+    @Option(help: "Serve the dashboard on this port of 127.0.0.1 (default: a free one).") var port: Int?
 
     func validate() throws {
         // One line and exit 64, as for every other bad argument of smtq.
         guard seconds > 0, seconds <= 86_400 else {
             Console.error("smtq demo: --seconds must be above 0 and at most 86400 (a day)")
+            throw ExitCode(64)
+        }
+        if let port, !(1...65_535).contains(port) {
+            Console.error("smtq demo: --port must be from 1 to 65535")
             throw ExitCode(64)
         }
         guard speed > 0, speed <= 50 else {
@@ -60,7 +66,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let line: DemoLine
         do {
-            line = try DemoLine(folder: folder, seconds: seconds, speed: speed)
+            line = try DemoLine(folder: folder, seconds: seconds, speed: speed, httpPort: port)
         } catch {
             Console.error("smtq demo: \(error)")
             throw ExitCode.failure
@@ -70,6 +76,7 @@ struct DemoCommand: AsyncParsableCommand {
         let text = try line.write()
         print("== configuration (\(line.configPath)) ==\n" + text)
         let run = try DemoRun(line: line, seconds: seconds)
+        run.announceDashboard()
         try await run.collect()
         line.stopBus()
         try DemoSummary(line: line, run: run, kept: keep != nil).print()
@@ -130,7 +137,7 @@ final class DemoRun: @unchecked Sendable {
             throw ExitCode(ConfigError.exitCode)
         }
         var options = PipelineOptions(configPath: line.configPath)
-        options.serveHTTP = false
+        options.serveHTTP = true
         do {
             pipeline = try Pipeline(configuration: configuration, options: options, logger: Logger(label: "smtq.demo"))
         } catch {
@@ -237,5 +244,24 @@ private final class SimulatorBox: @unchecked Sendable {
     init(_ simulator: Simulator, device: String) {
         self.simulator = simulator
         self.device = device
+    }
+}
+
+extension DemoRun {
+    /// Prints where the dashboard is while the demo runs: the plant's view, and the brand's with a token made
+    /// for the demo's customer (as `smtq customer token` makes one).
+    func announceDashboard() {
+        let base = "http://127.0.0.1:\(line.httpPort)"
+        var text = "== dashboard, live while the demo runs ==\nplant view:    \(base)/lines/L1\n"
+        let token = AccessToken.generate()
+        do {
+            _ = try pipeline.writer.write { db in
+                try AccessTokenStore.add(customer: DemoLine.customer, sha256: AccessToken.hash(token), by: "smtq demo", at: Date(), db)
+            }
+            text += "brand's view:  \(base)/?token=\(token)  (customer \(DemoLine.customer): PCB-A only)\n"
+        } catch {
+            text += "(no customer token: \(error))\n"
+        }
+        print(text)
     }
 }

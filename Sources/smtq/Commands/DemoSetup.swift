@@ -34,9 +34,14 @@ struct DemoLine {
     var databasePath: String { folder.appendingPathComponent("smtq.sqlite").path }
     var alertFile: String { folder.appendingPathComponent("alerts.jsonl").path }
     var reportPath: String { folder.appendingPathComponent("report.html").path }
+    /// The dashboard's port on 127.0.0.1.
+    let httpPort: Int
+    /// The demo's customer (a brand buying PCB-A), to show the brand's own view.
+    static let customer = "acme"
 
     /// Sets up the machines for a run of `seconds` at `speed` (records per second scale with it).
-    init(folder: URL, seconds: Double, speed: Double) throws {
+    init(folder: URL, seconds: Double, speed: Double, httpPort: Int? = nil) throws {
+        self.httpPort = try httpPort ?? Self.freePort()
         self.folder = folder
         let rate = 4 * speed
         faultFrom = max(2, Int(seconds * rate / 2))
@@ -162,6 +167,10 @@ struct DemoLine {
               charts:
                 - {name: aoi-p, chart: p, line: L1, station: AOI-1, subgroup: {units: 20}, rules: [nelson1, nelson2]}
                 - {name: ict-vcc, chart: imr, line: L1, station: ICT-1, measurement: VCC, rules: [nelson1]}
+            customers:
+              \(Self.customer): {products: [PCB-A]}    # a brand: its token sees PCB-A only (smtq customer token \(Self.customer))
+            http:
+              listen: 127.0.0.1:\(httpPort)          # the dashboard, /metrics and /api/status (loopback: no token needed)
             alerts:
               retry: {initial: 1s, max: 10s}
               hooks:

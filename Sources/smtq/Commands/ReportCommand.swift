@@ -9,7 +9,7 @@ struct ReportCommand: ParsableCommand {
         abstract: "Yield, Pareto, control charts, capability and escapes from the database (read-only).",
         subcommands: [
             YieldReportCommand.self, ParetoReportCommand.self, SPCReportCommand.self, CapabilityReportCommand.self,
-            EscapesReportCommand.self, HTMLReportCommand.self,
+            EscapesReportCommand.self, HTMLReportCommand.self, ScorecardReportCommand.self,
         ]
     )
 }

@@ -33,6 +33,8 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Random seed, for repeatable runs.") var seed: UInt64 = 1
     @Option(help: "Stop producing after this many records per unit id.") var count: Int?
     @Option(help: "Write every produced record to this JSON Lines file.") var log: String?
+    @Option(help: "Watch this JSON Lines file: each unit appended to it (interchange schema) is queued at once, as if the machine made it.")
+    var inject: String?
     @Option(help: "Serial number prefix (default U<unit>-).") var serialPrefix: String?
     @Option(help: "SEQ of the first record (to test the wrap at 65535).") var firstSeq = 1
     @Option(help: "Device, line and station names written to the log.") var device = "sim"
@@ -77,6 +79,7 @@ struct SimulateCommand: ParsableCommand {
         options.seed = seed
         options.count = count
         options.logPath = log
+        options.injectPath = inject
         options.serialPrefix = serialPrefix
         options.firstSeq = firstSeq
         options.deviceName = device

@@ -8,14 +8,14 @@ import SMTQCore
 import SMTQDaemon
 import SMTQReports
 
-/// `smtq status`: asks the running smtqd (its `/api/status` on `metrics.listen`) how its devices, writer,
+/// `smtq status`: asks the running smtqd (its `/api/status` on `http.listen`) how its devices, writer,
 /// charts and alerts are doing. Never opens the database.
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Ask the running smtqd how its devices, writer, charts and alerts are doing.",
         discussion: """
-            Reads smtqd's /api/status at metrics.listen of the configuration (or --url). Per device: up or down \
+            Reads smtqd's /api/status at http.listen of the configuration (or --url), with the plant token when one is set (SMTQ_TOKEN, or the configured token file if readable). Per device: up or down \
             and since when, the last record, records and samples stored, duplicates, records lost in gaps, torn \
             reads, bad records, request errors, reconnects and the last error ("silent": connected but not \
             answering); the writer's backlog and last \
@@ -25,7 +25,7 @@ struct StatusCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The configuration file (its metrics.listen is where smtqd answers).") var config = "/etc/smtq/smtq.yaml"
+    @Option(help: "The configuration file (its http.listen is where smtqd answers).") var config = "/etc/smtq/smtq.yaml"
     @Option(help: "The daemon's base URL instead, e.g. http://127.0.0.1:9464.") var url: String?
     @Option(help: "table or json.") var format: Format = .table
 
@@ -34,16 +34,21 @@ struct StatusCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let base = try baseURL()
+        let (base, token) = try target()
         guard let endpoint = URL(string: base + "/api/status") else {
             Console.error("smtq status: '\(base)' is not a URL such as http://127.0.0.1:9464")
             throw ExitCode(64)
         }
         var request = URLRequest(url: endpoint)
         request.timeoutInterval = 5
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         let data: Data
         do {
             let (body, response) = try await URLSession.shared.data(for: request)
+            if let http = response as? HTTPURLResponse, http.statusCode == 401 {
+                Console.error("smtq status: \(base) wants the plant token: set SMTQ_TOKEN, or make http.plant_token_file readable by this user")
+                throw ExitCode(3)
+            }
             guard let http = response as? HTTPURLResponse, http.statusCode == 200 else {
                 Console.error("smtq status: \(base) answered, but not as smtqd does (no /api/status there)")
                 throw ExitCode(3)
@@ -70,9 +75,11 @@ struct StatusCommand: AsyncParsableCommand {
         if !status.alive || status.devicesUp < status.devices.count || hookFailing { throw ExitCode(1) }
     }
 
-    /// `--url`, else `metrics.listen` of the configuration (a wildcard listen address is asked on loopback).
-    private func baseURL() throws -> String {
-        if let url { return url.hasSuffix("/") ? String(url.dropLast()) : url }
+    /// `--url`, else `http.listen` of the configuration (a wildcard listen address is asked on loopback); and
+    /// the plant token: SMTQ_TOKEN, else the configuration's plant token when this user can read it.
+    private func target() throws -> (String, String?) {
+        let environment = ProcessInfo.processInfo.environment["SMTQ_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        if let url { return (url.hasSuffix("/") ? String(url.dropLast()) : url, environment) }
         let configuration: Configuration
         do {
             configuration = try ConfigLoader.load(path: config)
@@ -80,12 +87,13 @@ struct StatusCommand: AsyncParsableCommand {
             for diagnostic in error.diagnostics { Console.error(diagnostic.description) }
             throw ExitCode(ConfigError.exitCode)
         }
-        guard let listen = configuration.metrics else {
-            Console.error("smtq status: \(config) sets no metrics.listen, where smtqd serves its status; set it (e.g. 127.0.0.1:9464) and restart smtqd, or give --url")
+        guard let listen = configuration.http else {
+            Console.error("smtq status: \(config) sets no http.listen, where smtqd serves its status; set it (e.g. 127.0.0.1:9464) and restart smtqd, or give --url")
             throw ExitCode(64)
         }
         let host = ["0.0.0.0", "::", ""].contains(listen.host) ? "127.0.0.1" : listen.host
-        return "http://" + (host.contains(":") ? "[\(host)]" : host) + ":\(listen.port)"
+        let token = environment ?? (try? listen.plantToken?.load("the plant token").get())
+        return ("http://" + (host.contains(":") ? "[\(host)]" : host) + ":\(listen.port)", token)
     }
 
     static func render(_ status: DaemonStatus) -> String {

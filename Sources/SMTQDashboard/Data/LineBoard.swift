@@ -1,0 +1,130 @@
+import Foundation
+import GRDB
+import SMTQConfig
+import SMTQReports
+import SMTQStatistics
+import SMTQStore
+
+/// How a figure stands against its target: the tile's colour.
+enum TileState: String, Sendable {
+    case green, amber, red
+    /// No target to judge by.
+    case neutral
+    /// No units in the window.
+    case idle
+
+    static func judge(_ fpy: Double?, target: Double?, margin: Double) -> TileState {
+        guard let fpy else { return .idle }
+        guard let target else { return .neutral }
+        if fpy >= target { return .green }
+        return fpy >= target - margin ? .amber : .red
+    }
+}
+
+/// One station's andon tile.
+struct StationTile: Sendable {
+    var station: String
+    /// The product of the station's latest unit, whose target the tile is judged by.
+    var program: String?
+    var target: Double?
+    var hourUnits: Int
+    var hourFPY: Double?
+    var shiftUnits: Int
+    var shiftDefects: Int
+    var shiftFPY: Double?
+    var state: TileState
+    var shiftState: TileState
+    var last: LatestUnit?
+    var devices: [DashboardDevice]
+}
+
+/// The current shift (or day, without shifts) and hour in the plant's time zone.
+struct ShiftClock: Sendable {
+    var shiftName: String
+    var shiftStart: Date
+    var hourStart: Date
+
+    init(now: Date, time: TimeConfig) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: time.timeZone) ?? TimeZone(identifier: "UTC")!
+        hourStart = calendar.dateInterval(of: .hour, for: now)?.start ?? now
+        let midnight = calendar.startOfDay(for: now)
+        var best: (String, Date)?
+        for dayOffset in [-1, 0] {
+            guard let day = calendar.date(byAdding: .day, value: dayOffset, to: midnight) else { continue }
+            for shift in time.shifts {
+                guard let start = calendar.date(bySettingHour: shift.startMinute / 60, minute: shift.startMinute % 60, second: 0, of: day),
+                      start <= now else { continue }
+                if best == nil || start > best!.1 { best = (shift.name, start) }
+            }
+        }
+        (shiftName, shiftStart) = best ?? ("today", midnight)
+    }
+}
+
+/// Everything the line page shows except the charts, for one viewer at one moment.
+struct LineSnapshot: Sendable {
+    var line: String
+    var clock: ShiftClock
+    var tiles: [StationTile]
+    var route: [String]
+    var rty: Double?
+    var pareto: [Pareto.Row]
+    var alerts: [AlertListRow]
+    var generated: Date
+}
+
+enum LineBoard {
+    /// The stations a line page shows: the route, then stations of the line's devices not on it.
+    static func stations(of line: String, _ configuration: SMTQConfig.Configuration) -> [String] {
+        var stations = configuration.line(named: line)?.route ?? []
+        for device in configuration.devices where device.line == line && !stations.contains(device.station) {
+            stations.append(device.station)
+        }
+        return stations
+    }
+
+    /// Whether the line exists (configured, or with devices).
+    static func exists(_ line: String, _ configuration: SMTQConfig.Configuration) -> Bool {
+        configuration.line(named: line) != nil || configuration.devices.contains { $0.line == line }
+    }
+
+    static func read(_ db: Database, line: String, viewer: Viewer, configuration: SMTQConfig.Configuration, devices: [DashboardDevice],
+                     margin: Double, now: Date) throws -> LineSnapshot {
+        let clock = ShiftClock(now: now, time: configuration.time)
+        let programs = viewer.programs
+        func yield(since: Date) throws -> [String: StationYield] {
+            let scope = ReportScope(line: line, programs: programs, since: since.storeMicroseconds)
+            do {
+                let report = try YieldQuery.run(db, scope: scope, by: [], configuration: configuration)
+                return Dictionary(report.rows.map { ($0.keys["station"] ?? "", $0.figures) }, uniquingKeysWith: { a, _ in a })
+            } catch is UnknownFilterValue {
+                return [:]
+            }
+        }
+        let hour = try yield(since: clock.hourStart)
+        let shift = try yield(since: clock.shiftStart)
+        let stations = stations(of: line, configuration)
+        var tiles: [StationTile] = []
+        for station in stations {
+            let last = try LatestUnitQuery.run(db, line: line, station: station, programs: programs)
+            let target = last.flatMap { configuration.products[$0.program]?.targets.fpy }
+            let hourFigures = hour[station], shiftFigures = shift[station]
+            tiles.append(StationTile(
+                station: station, program: last?.program, target: target, hourUnits: hourFigures?.units ?? 0, hourFPY: hourFigures?.fpy,
+                shiftUnits: shiftFigures?.units ?? 0, shiftDefects: shiftFigures?.defects ?? 0, shiftFPY: shiftFigures?.fpy,
+                state: TileState.judge(hourFigures?.fpy, target: target, margin: margin),
+                shiftState: TileState.judge(shiftFigures?.fpy, target: target, margin: margin), last: last,
+                devices: devices.filter { $0.line == line && $0.station == station }))
+        }
+        let route = configuration.line(named: line)?.route ?? []
+        let rty = route.isEmpty ? nil : Yield.rty(route.map { shift[$0]?.fpy })
+        var pareto: [Pareto.Row] = []
+        do {
+            pareto = Array(try ParetoQuery.run(db, scope: ReportScope(line: line, programs: programs, since: clock.shiftStart.storeMicroseconds),
+                                               keys: [.refdes, .code]).prefix(5))
+        } catch is UnknownFilterValue {}
+        let alerts = try AlertStore.list(since: now.addingTimeInterval(-86_400), line: line, programs: programs, limit: 20, db)
+        return LineSnapshot(line: line, clock: clock, tiles: tiles, route: route, rty: rty, pareto: pareto, alerts: alerts, generated: now)
+    }
+}
