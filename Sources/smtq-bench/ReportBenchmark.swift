@@ -69,14 +69,17 @@ struct ReportBenchmark: ParsableCommand {
         try Bench.process(sqlite3, ["-readonly", db, sql])
     }
 
-    /// Serials through AOI-1, ICT-1 and FCT-1 (PCB-B skips FCT), one every 3 s, with failures, retests
-    /// minutes later and AOI defects; stations interleave, so results arrive out of time order.
     private func generate() throws {
+        try Self.generate(db: db, units: units, start: Date(timeIntervalSince1970: 1_780_000_000))
+    }
+
+    /// Serials through AOI-1, ICT-1 and FCT-1 (PCB-B skips FCT), one every 3 s from `start`, with failures,
+    /// retests minutes later and AOI defects; stations interleave, so results arrive out of time order.
+    static func generate(db: String, units: Int, start: Date) throws {
         Bench.removeDatabase(db)
         let writer = try StoreWriter(options: StorageConfig(databasePath: db, synchronous: .off, batchMaxRecords: 1000,
                                                             memoryBufferRecords: 1_000_000))
         var random = SystemRandomNumberGenerator()
-        let start = Date(timeIntervalSince1970: 1_780_000_000)
         let inFlight = DispatchSemaphore(value: 16)
         var pending: [IncomingUnit] = []
         var produced = 0

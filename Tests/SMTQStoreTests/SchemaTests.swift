@@ -7,7 +7,7 @@ struct SchemaTests {
     @Test("migrating from empty, and from every earlier version, reaches the same schema")
     func migrations() throws {
         let migrations = StoreSchema.knownMigrations
-        #expect(migrations == ["v1", "v2-process-values", "v3-alerts"])
+        #expect(migrations == ["v1", "v2-process-values", "v3-alerts", "v4-access-tokens"])
         var schemas: [String] = []
         for index in 0...migrations.count {
             let database = try TemporaryDatabase()
@@ -24,7 +24,7 @@ struct SchemaTests {
         #expect(Set(schemas).count == 1)
         for table in ["lines", "stations", "devices", "programs", "units", "defects", "measurements", "rollups",
                       "device_cursors", "counter_samples", "device_events", "spc_limits", "alerts", "alert_outbox",
-                      "process_values", "alert_events", "alert_acks"] {
+                      "process_values", "alert_events", "alert_acks", "access_tokens"] {
             #expect(schemas[0].contains("CREATE TABLE \(table) "), "missing table \(table)")
         }
         let journalDatabase = try TemporaryDatabase()

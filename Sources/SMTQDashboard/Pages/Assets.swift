@@ -48,7 +48,8 @@ enum Assets {
         .tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:1em}
         .tile{border-radius:10px;padding:.8em 1em;color:#fff;background:var(--idle)}
         .tile.state-green{background:var(--green)}.tile.state-amber{background:var(--amber)}.tile.state-red{background:var(--red)}
-        .tile h3{margin:0;font-size:1.6em;display:flex;justify-content:space-between;gap:.5em}
+        .tile h3{margin:0;font-size:1.6em;display:flex;flex-wrap:wrap;justify-content:space-between;align-items:baseline;gap:0 .5em}
+        .tile h3 .small{font-size:.6em;font-weight:normal}
         .tile .big{font-size:4.2em;font-weight:bold;line-height:1.05;margin:.1em 0}
         .tile .row{display:flex;flex-wrap:wrap;gap:.3em 1.2em;font-size:1.15em}
         .tile .small{font-size:.95em;opacity:.92;margin-top:.3em}
@@ -72,7 +73,8 @@ enum Assets {
         dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em}dl.facts dt{color:#555}dl.facts dd{margin:0}
         .login{max-width:28em;margin:4em auto;background:#fff;padding:1.5em;border-radius:8px;border:1px solid var(--line)}
         .login input{width:100%;margin:.5em 0}
-        @media (max-width:700px){.tile .big{font-size:3em}.cols,.charts{grid-template-columns:1fr}main{padding:.5em}}
+        @media (max-width:700px){.tile .big{font-size:3em}.cols,.charts{grid-template-columns:1fr}main{padding:.5em}
+        table{font-size:.85em}th,td{padding:.25em .3em}td.note{min-width:12em}.panel{padding:.4em}}
         @page{size:A4;margin:12mm}
         @media print{header,#live,form.ack{display:none}body{background:#fff}main{max-width:none;padding:0}
         .tiles{grid-template-columns:repeat(2,1fr)}.tile{color:#000;background:#fff !important;border:3px solid var(--idle)}

@@ -263,5 +263,7 @@ extension DemoRun {
             text += "(no customer token: \(error))\n"
         }
         print(text)
+        // Shown at once also when the output is a pipe or a file (a newcomer's `| tee`).
+        fflush(nil)
     }
 }

@@ -46,7 +46,7 @@ final class WebDriver: @unchecked Sendable {
     /// Starts chromedriver on a free loopback port, waits until it is ready (at most `timeout`) and opens a session
     /// on headless `browser` (1920×1080 window, browser console kept at every level).
     static func start(chromedriver: String = defaultChromedriver, browser: String = defaultBrowser,
-                      timeout: Duration = .seconds(20)) async throws -> WebDriver {
+                      timeout: Duration = .seconds(60)) async throws -> WebDriver {
         guard FileManager.default.isExecutableFile(atPath: chromedriver) else {
             throw WebDriverError("no chromedriver at \(chromedriver): install Debian's chromium-driver (apt-get install chromium chromium-driver)")
         }
@@ -232,16 +232,13 @@ final class WebDriver: @unchecked Sendable {
         try await Self.call(port: port, method, "/session/\(sessionID)/\(path)", body, timeout: 90)
     }
 
-    /// One WebDriver request, on a Dispatch thread (the socket blocks); returns the reply's `value`, or throws
+    /// One WebDriver request, on a thread of its own (the socket blocks; Dispatch's global queue shares its
+    /// threads with the Swift concurrency pool, which other tests may hold); returns the reply's `value`, or throws
     /// chromedriver's error and message: `{"value": {"error": "javascript error", "message": "…", "stacktrace": "…"}}`.
     private static func call(port: Int, _ method: String, _ path: String, _ body: JSONValue? = nil,
                              timeout: TimeInterval) async throws -> JSONValue {
         let data = try body.map { try JSONEncoder().encode($0) }
-        let reply = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPReply, Error>) in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try exchange(port: port, method, path, body: data, timeout: timeout) })
-            }
-        }
+        let reply = try await Blocking.run("webdriver") { try exchange(port: port, method, path, body: data, timeout: timeout) }
         let json = try? JSONDecoder().decode(JSONValue.self, from: reply.body)
         guard reply.status == 200, let json else {
             let error = json?["value"]?["error"]?.string ?? "HTTP \(reply.status)"

@@ -91,19 +91,27 @@ struct DashboardBrowserTests {
         let shot = try await browser.screenshot()
         #expect(shot.starts(with: [0x89, 0x50, 0x4E, 0x47]), "not a PNG")
 
-        // A unit injected into the machine: in the page within 2 s, the page not reloaded.
-        _ = try await browser.execute("window.smtqMarker = 'still here'; return true;")
+        // A unit injected into the machine: in the page within 2 s, the page not reloaded. The browser notes the
+        // moment (wall clock) the serial appears, so a busy test runner does not count against the page.
+        _ = try await browser.execute("""
+            window.smtqMarker = 'still here';
+            window.smtqSeen = null;
+            new MutationObserver(function () {
+              var field = document.querySelector('[data-station="AOI-1"] [data-field=last-serial]');
+              if (window.smtqSeen === null && field && field.textContent === 'INJECTED-7') { window.smtqSeen = Date.now(); }
+            }).observe(document.body, {subtree: true, childList: true, characterData: true});
+            return true;
+            """)
         let unit = "{\"line\":\"L1\",\"station\":\"AOI-1\",\"device\":\"aoi1\",\"program\":\"PCB-A\",\"serial\":\"INJECTED-7\",\"result\":\"fail\","
             + "\"time\":\"2026-12-01T00:00:00Z\",\"defects\":[{\"refdes\":\"C77\",\"code\":\"BRIDGE\",\"verdict\":\"real\"}]}\n"
         let handle = try #require(FileHandle(forWritingAtPath: injectFile))
         handle.seekToEndOfFile()
-        let injected = ContinuousClock.now
+        let injected = Date().timeIntervalSince1970 * 1000
         handle.write(Data(unit.utf8))
         try handle.close()
-        let shown = try await browser.waitFor(
-            "document.querySelector('[data-station=\"AOI-1\"] [data-field=last-serial]').textContent === 'INJECTED-7'", timeout: .seconds(5))
-        let latency = ContinuousClock.now - injected
-        #expect(shown && latency < .seconds(2), "shown: \(shown), after \(latency)")
+        #expect(try await browser.waitFor("window.smtqSeen !== null", timeout: .seconds(15)))
+        let seen = try #require(Double(try await browser.evaluate("window.smtqSeen")))
+        #expect(seen - injected < 2000, "the injected unit appeared \(Int(seen - injected)) ms after it was written to the machine")
         #expect(try await browser.evaluate("window.smtqMarker") == "\"still here\"")
         #expect(try await browser.evaluate("document.querySelector('[data-station=\"AOI-1\"] [data-field=units]').textContent") == "\"41\"")
         #expect(try await browser.evaluate("document.getElementById('pareto').textContent.indexOf('C77 BRIDGE') >= 0") == "true")
