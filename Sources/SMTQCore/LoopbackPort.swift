@@ -36,4 +36,22 @@ public enum LoopbackPort {
         }
         return named == 0 ? Int(UInt16(bigEndian: address.sin_port)) : nil
     }
+
+    /// A TCP socket connected to 127.0.0.1:`port`, reads timing out after `receiveTimeout` seconds (a client
+    /// for tests and benchmarks); nil when nothing listens there. The caller closes it.
+    public static func connect(port: Int, receiveTimeout: Double) -> Int32? {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return nil }
+        var wait = timeval(tv_sec: Int(receiveTimeout), tv_usec: Int((receiveTimeout - receiveTimeout.rounded(.down)) * 1_000_000))
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+        var address = address(port: port)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(descriptor)
+            return nil
+        }
+        return descriptor
+    }
 }

@@ -44,7 +44,7 @@ public final class Dashboard: Service, Sendable {
                         let alerts = try AlertStore.list(since: Date().addingTimeInterval(-7 * 86_400), programs: viewer.programs, limit: 200, db)
                         let points = if case .chart = topic { Self.chartPagePoints } else { Self.linePoints }
                         return ChartFigure(view: try ChartPanels.view(db, chart, points: points, configuration: configuration,
-                                                                      alerts: alerts, now: Date())).plot()
+                                                                      alerts: alerts, alertIDs: viewer.isPlant, now: Date())).plot()
                     }
                 } catch {
                     logger.warning("cannot draw a chart for the dashboard", metadata: ["chart": "\(name)", "problem": "\(error)"])
@@ -74,6 +74,10 @@ public final class Dashboard: Service, Sendable {
             try? await Task.sleep(for: .seconds(2))
             ticks += 1
             feed.tick(heartbeat: ticks % 8 == 0)
+            // A revoked token (or a customer no longer configured) ends its open streams too.
+            for hash in feed.customerTokenHashes {
+                if case .denied = await gate.decide(hash: hash) { feed.close(tokenHash: hash) }
+            }
         }
         feed.closeAll()
     }
@@ -99,12 +103,12 @@ public final class Dashboard: Service, Sendable {
                                        margin: margin, now: now)
                 }
                 return LinePage(snapshot: snapshot, charts: [], timeZone: configuration.time.timeZone,
-                                canAcknowledge: viewer.isPlant).sections()
+                                canAcknowledge: viewer.isPlant, showIDs: viewer.isPlant).sections()
             case let .chart(name):
                 let alerts = try reader.readNow { db in
                     try AlertStore.list(since: now.addingTimeInterval(-7 * 86_400), programs: viewer.programs, limit: 200, db)
                 }.filter { $0.chart == name }
-                return [("alerts", AlertTable(alerts: alerts, timeZone: configuration.time.timeZone, canAcknowledge: viewer.isPlant,
+                return [("alerts", AlertTable(alerts: alerts, timeZone: configuration.time.timeZone, canAcknowledge: viewer.isPlant, showIDs: viewer.isPlant,
                                               returnPath: "/charts/\(pathSegment(name))", now: now).render())]
             }
         } catch {

@@ -19,9 +19,7 @@ struct AlertsEndToEndTests {
     var hookLog: String { folder.appendingPathComponent("alerts.jsonl").path }
 
     init() throws {
-        folder = try BinaryRunner.temporaryFolder()
-        try FileManager.default.copyItem(at: BinaryRunner.packageRoot.appendingPathComponent("config/profiles"),
-                                         to: folder.appendingPathComponent("profiles"))
+        folder = try BinaryRunner.folderWithProfiles()
         let script = folder.appendingPathComponent("hook.sh").path
         try "#!/bin/sh\n{ cat; echo; } >> \"\(hookLog)\"\n".write(toFile: script, atomically: true, encoding: .utf8)
         chmod(script, 0o755)
@@ -56,18 +54,9 @@ struct AlertsEndToEndTests {
         }
     }
 
-    func storedUnits() -> Int {
-        (try? StoreDatabase.openReadOnly(path: database).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM units") ?? 0 }) ?? 0
-    }
+    func storedUnits() -> Int { BinaryRunner.count(database, "SELECT count(*) FROM units") }
 
-    func wait(seconds: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(100_000)
-        }
-        return condition()
-    }
+    func wait(seconds: Double, _ condition: () -> Bool) -> Bool { BinaryRunner.wait(seconds: seconds, condition) }
 
     @Test("a burst of one defect at one refdes fires repeated_defect once, reminds, resolves; ack shows in the report")
     func burst() throws {

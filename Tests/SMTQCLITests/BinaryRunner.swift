@@ -1,4 +1,6 @@
 import Foundation
+import GRDB
+import SMTQStore
 import SMTQTestSupport
 
 /// Runs the package's built executables as a user would and captures what they print.
@@ -6,7 +8,7 @@ enum BinaryRunner {
     static let packageRoot = TestEnvironment.packageRoot
     static let productsFolder = TestEnvironment.productsFolder
 
-    struct Result {
+    struct Result: Sendable {
         var status: Int32
         var standardOutput: String
         var standardError: String
@@ -46,5 +48,27 @@ enum BinaryRunner {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("smtq-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
+    }
+
+    /// A fresh temporary folder with the reference profiles in `profiles/` (for `include: [profiles/*.yaml]`).
+    static func folderWithProfiles() throws -> URL {
+        let folder = try temporaryFolder()
+        try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("config/profiles"), to: folder.appendingPathComponent("profiles"))
+        return folder
+    }
+
+    /// Polls `condition` every 50 ms for up to `seconds`; whether it came true.
+    static func wait(seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() { return true }
+            usleep(50_000)
+        }
+        return try condition()
+    }
+
+    /// One integer from a test database (0 while it cannot be read yet).
+    static func count(_ database: String, _ sql: String) -> Int {
+        (try? StoreDatabase.openReadOnly(path: database).read { try Int.fetchOne($0, sql: sql) ?? 0 }) ?? 0
     }
 }

@@ -96,14 +96,7 @@ struct DaemonPipelineTests {
         return Dictionary(list.map { ($0["name"] as? String ?? "", $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    func wait(seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try condition() { return true }
-            usleep(100_000)
-        }
-        return try condition()
-    }
+    func wait(seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool { try BinaryRunner.wait(seconds: seconds, condition) }
 
     func storedSerials() throws -> [String] {
         var serials: [String] = []

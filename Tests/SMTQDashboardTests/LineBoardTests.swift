@@ -30,9 +30,23 @@ struct LineBoardTests {
         #expect(night.hourStart == date("2026-12-01T01:00:00Z"))
         let late = ShiftClock(now: date("2026-12-01T13:05:00Z"), time: time)
         #expect(late.shiftName == "late" && late.shiftStart == date("2026-12-01T13:00:00Z"))
+        // Between shifts (gaps are allowed), the count starts where the last one ended.
+        let gap = ShiftClock(now: date("2026-12-01T14:30:00Z"), time: TimeConfig(timeZone: "Europe/Berlin", shifts: [
+            ShiftConfig(name: "early", startMinute: 360, endMinute: 840),
+        ]))
+        #expect(gap.shiftName == "between shifts" && gap.shiftStart == date("2026-12-01T13:00:00Z"))
         let plain = ShiftClock(now: date("2026-12-01T13:05:00Z"), time: TimeConfig(timeZone: "Asia/Kolkata"))
         #expect(plain.shiftName == "today" && plain.shiftStart == date("2026-11-30T18:30:00Z"))
         #expect(plain.hourStart == date("2026-12-01T12:30:00Z"))
+    }
+
+    @Test("a station's colour is its worst product's, each judged by its own target")
+    func worst() {
+        #expect(TileState.worst([.green, .red, .amber]) == .red)
+        #expect(TileState.worst([.green, .amber]) == .amber)
+        #expect(TileState.worst([.neutral, .green]) == .green)
+        #expect(TileState.worst([.neutral, .idle]) == .neutral)
+        #expect(TileState.worst([]) == .idle)
     }
 
     @Test("a customer sees charts of its own products only; the plant sees all")

@@ -54,12 +54,12 @@ extension ConfigParser {
         for (name, _, customerNode) in map.entries() {
             guard let customerMap = customerNode.mapping() else { continue }
             defer { customerMap.finish() }
+            let listNode = customerMap.required("products", expected: "the products this customer may see")
             if name.range(of: "^[A-Za-z0-9][A-Za-z0-9._-]*$", options: .regularExpression) == nil {
                 customerNode.error("'\(name)' is not a customer name", expected: "letters, digits, '.', '_' and '-'")
                 continue
             }
-            guard let listNode = customerMap.required("products", expected: "the products this customer may see"),
-                  let list = listNode.stringList() else { continue }
+            guard let listNode, let list = listNode.stringList() else { continue }
             let unknown = list.filter { products[$0] == nil }
             if !unknown.isEmpty {
                 listNode.error("unknown product\(unknown.count == 1 ? "" : "s") \(unknown.map { "'\($0)'" }.joined(separator: ", "))",

@@ -76,7 +76,11 @@ public final class AccessGate: Sendable {
         guard let token else {
             return loopback ? .allowed(.plant) : .denied("This dashboard needs a token: the plant's, or one made with 'smtq customer token'.")
         }
-        let hash = AccessToken.hash(token)
+        return await decide(hash: AccessToken.hash(token))
+    }
+
+    /// The decision for a token known by its SHA-256 (an open stream's, checked again while it is open).
+    func decide(hash: String) async -> AccessDecision {
         if let plantHash, AccessToken.same(hash, plantHash) { return .allowed(.plant) }
         if let name = await customer(for: hash), let customer = configuration().customers[name] {
             return .allowed(.customer(customer))

@@ -17,6 +17,14 @@ public enum AccessToken {
         SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
+    /// Whether a token can travel in a cookie as it is: 8 to 512 of letters, digits and `-._~+/=` (what
+    /// `generate` and base64 or hex secrets hold; never `;`, `,`, spaces or quotes).
+    public static func fitsCookie(_ token: String) -> Bool {
+        (8...512).contains(token.utf8.count) && token.utf8.allSatisfy { byte in
+            (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) || "-._~+/=".utf8.contains(byte)
+        }
+    }
+
     /// Compares two hashes in time independent of where they differ.
     static func same(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8), y = Array(b.utf8)

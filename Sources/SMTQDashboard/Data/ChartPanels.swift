@@ -47,8 +47,9 @@ enum ChartPanels {
     }
 
     /// The chart's latest `points` (or the window `since`..`until` when given), with its alerts as rings.
+    /// `alertIDs`: the plant's view; a customer's rings are labelled without the plant-wide alert numbers.
     static func view(_ db: Database, _ chart: ChartConfig, points: Int, since: Int64? = nil, until: Int64? = nil,
-                     configuration: SMTQConfig.Configuration, alerts: [AlertListRow], now: Date) throws -> ChartView {
+                     configuration: SMTQConfig.Configuration, alerts: [AlertListRow], alertIDs: Bool, now: Date) throws -> ChartView {
         let from = try since ?? self.since(db, chart, points: points, time: configuration.time, now: now)
         var report: SPCReport
         do {
@@ -65,7 +66,14 @@ enum ChartPanels {
         }
         let labels = SPCReportRender.labels(report.subgroups, time: configuration.time)
         let starts = report.subgroups.map(\.start)
-        let annotations = ChartAnnotation.from(alerts, chart: chart.name, subgroupStarts: starts)
+        var annotations = ChartAnnotation.from(alerts, chart: chart.name, subgroupStarts: starts)
+        if !alertIDs {
+            for index in annotations.indices {
+                annotations[index].label = annotations[index].acknowledged ? "✔ alert" : "alert"
+                annotations[index].detail = annotations[index].detail.replacingOccurrences(of: #"^alert #\d+ "#, with: "alert ",
+                                                                                            options: .regularExpression)
+            }
+        }
         let zone = TimeZone(identifier: configuration.time.timeZone) ?? TimeZone(identifier: "UTC")!
         let svg = ChartSVG.render(report.result, title: title(chart), labels: labels, times: starts, timeZone: zone, annotations: annotations)
         return ChartView(chart: chart, caption: SPCReportRender.caption(report), svg: svg, points: report.subgroups.count,

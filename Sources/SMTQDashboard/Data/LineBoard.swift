@@ -19,14 +19,30 @@ enum TileState: String, Sendable {
         if fpy >= target { return .green }
         return fpy >= target - margin ? .amber : .red
     }
+
+    /// A station's colour from its products' states: the worst judged one, else neutral with units, else idle.
+    static func worst(_ states: [TileState]) -> TileState {
+        for state in [TileState.red, .amber, .green, .neutral] where states.contains(state) { return state }
+        return .idle
+    }
 }
 
-/// One station's andon tile.
+/// One product's figures at a station, judged by its own target.
+struct ProductFigures: Sendable {
+    var program: String
+    var target: Double?
+    var hourUnits: Int
+    var hourFPY: Double?
+    var shiftUnits: Int
+    var shiftFPY: Double?
+    var state: TileState
+    var shiftState: TileState
+}
+
+/// One station's andon tile: the station's FPY over every product it ran, coloured by the worst of its
+/// products, each judged against its own target (a changeover never judges one product by another's).
 struct StationTile: Sendable {
     var station: String
-    /// The product of the station's latest unit, whose target the tile is judged by.
-    var program: String?
-    var target: Double?
     var hourUnits: Int
     var hourFPY: Double?
     var shiftUnits: Int
@@ -34,6 +50,8 @@ struct StationTile: Sendable {
     var shiftFPY: Double?
     var state: TileState
     var shiftState: TileState
+    /// The products with units this shift, by name.
+    var products: [ProductFigures]
     var last: LatestUnit?
     var devices: [DashboardDevice]
 }
@@ -49,16 +67,23 @@ struct ShiftClock: Sendable {
         calendar.timeZone = TimeZone(identifier: time.timeZone) ?? TimeZone(identifier: "UTC")!
         hourStart = calendar.dateInterval(of: .hour, for: now)?.start ?? now
         let midnight = calendar.startOfDay(for: now)
-        var best: (String, Date)?
+        var best: (ShiftConfig, Date)?
         for dayOffset in [-1, 0] {
             guard let day = calendar.date(byAdding: .day, value: dayOffset, to: midnight) else { continue }
             for shift in time.shifts {
                 guard let start = calendar.date(bySettingHour: shift.startMinute / 60, minute: shift.startMinute % 60, second: 0, of: day),
                       start <= now else { continue }
-                if best == nil || start > best!.1 { best = (shift.name, start) }
+                if best == nil || start > best!.1 { best = (shift, start) }
             }
         }
-        (shiftName, shiftStart) = best ?? ("today", midnight)
+        guard let (shift, start) = best else {
+            (shiftName, shiftStart) = ("today", midnight)
+            return
+        }
+        // In a gap between shifts the count starts where the last shift ended.
+        let minutes = (shift.endMinute - shift.startMinute + 1440) % 1440
+        let end = calendar.date(byAdding: .minute, value: minutes, to: start) ?? start
+        (shiftName, shiftStart) = end <= now ? ("between shifts", end) : (shift.name, start)
     }
 }
 
@@ -93,13 +118,24 @@ enum LineBoard {
                      margin: Double, now: Date) throws -> LineSnapshot {
         let clock = ShiftClock(now: now, time: configuration.time)
         let programs = viewer.programs
-        func yield(since: Date) throws -> [String: StationYield] {
+        /// Figures by station, then by program.
+        func yield(since: Date) throws -> [String: [String: StationYield]] {
             let scope = ReportScope(line: line, programs: programs, since: since.storeMicroseconds)
             do {
-                let report = try YieldQuery.run(db, scope: scope, by: [], configuration: configuration)
-                return Dictionary(report.rows.map { ($0.keys["station"] ?? "", $0.figures) }, uniquingKeysWith: { a, _ in a })
+                let report = try YieldQuery.run(db, scope: scope, by: [.program], configuration: configuration)
+                var figures: [String: [String: StationYield]] = [:]
+                for row in report.rows { figures[row.keys["station"] ?? "", default: [:]][row.keys["program"] ?? ""] = row.figures }
+                return figures
             } catch is UnknownFilterValue {
                 return [:]
+            }
+        }
+        func total(_ figures: [String: StationYield]?) -> StationYield? {
+            guard let figures, !figures.isEmpty else { return nil }
+            return figures.values.reduce(into: StationYield()) { sum, part in
+                sum.units += part.units
+                sum.firstPassUnits += part.firstPassUnits
+                sum.defects += part.defects
             }
         }
         let hour = try yield(since: clock.hourStart)
@@ -108,17 +144,23 @@ enum LineBoard {
         var tiles: [StationTile] = []
         for station in stations {
             let last = try LatestUnitQuery.run(db, line: line, station: station, programs: programs)
-            let target = last.flatMap { configuration.products[$0.program]?.targets.fpy }
-            let hourFigures = hour[station], shiftFigures = shift[station]
+            let products = (shift[station] ?? [:]).keys.sorted().map { program -> ProductFigures in
+                let target = configuration.products[program]?.targets.fpy
+                let inHour = hour[station]?[program], inShift = shift[station]?[program]
+                return ProductFigures(program: program, target: target, hourUnits: inHour?.units ?? 0, hourFPY: inHour?.fpy,
+                                      shiftUnits: inShift?.units ?? 0, shiftFPY: inShift?.fpy,
+                                      state: TileState.judge(inHour?.fpy, target: target, margin: margin),
+                                      shiftState: TileState.judge(inShift?.fpy, target: target, margin: margin))
+            }
+            let hourFigures = total(hour[station]), shiftFigures = total(shift[station])
             tiles.append(StationTile(
-                station: station, program: last?.program, target: target, hourUnits: hourFigures?.units ?? 0, hourFPY: hourFigures?.fpy,
-                shiftUnits: shiftFigures?.units ?? 0, shiftDefects: shiftFigures?.defects ?? 0, shiftFPY: shiftFigures?.fpy,
-                state: TileState.judge(hourFigures?.fpy, target: target, margin: margin),
-                shiftState: TileState.judge(shiftFigures?.fpy, target: target, margin: margin), last: last,
+                station: station, hourUnits: hourFigures?.units ?? 0, hourFPY: hourFigures?.fpy, shiftUnits: shiftFigures?.units ?? 0,
+                shiftDefects: shiftFigures?.defects ?? 0, shiftFPY: shiftFigures?.fpy, state: TileState.worst(products.map(\.state)),
+                shiftState: TileState.worst(products.map(\.shiftState)), products: products, last: last,
                 devices: devices.filter { $0.line == line && $0.station == station }))
         }
         let route = configuration.line(named: line)?.route ?? []
-        let rty = route.isEmpty ? nil : Yield.rty(route.map { shift[$0]?.fpy })
+        let rty = route.isEmpty ? nil : Yield.rty(route.map { total(shift[$0])?.fpy })
         var pareto: [Pareto.Row] = []
         do {
             pareto = Array(try ParetoQuery.run(db, scope: ReportScope(line: line, programs: programs, since: clock.shiftStart.storeMicroseconds),

@@ -18,35 +18,43 @@ final class LiveClient: Sendable {
     let id: UInt64
     let topic: LiveTopic
     let viewer: Viewer
+    /// The SHA-256 of the token the stream was opened with (nil: none, on loopback), checked again while it
+    /// is open, so a revoked token's stream ends too.
+    let tokenHash: String?
 
     private struct State {
         var frames = Deque<String>()
         var bytes = 0
         var closed = false
+        var dropped = false
         var waiter: CheckedContinuation<String?, Never>?
+        var closeWaiters: [CheckedContinuation<Void, Never>] = []
     }
     private let state = Locked(State())
 
-    init(id: UInt64, topic: LiveTopic, viewer: Viewer) {
+    init(id: UInt64, topic: LiveTopic, viewer: Viewer, tokenHash: String? = nil) {
         self.id = id
         self.topic = topic
         self.viewer = viewer
+        self.tokenHash = tokenHash
     }
 
     /// Queues a frame; false when the client was (or is now) dropped for falling behind.
     @discardableResult
     func push(_ frame: String) -> Bool {
+        let overflow = state.withLock { state -> Bool in
+            !state.closed && state.waiter == nil
+                && (state.frames.count >= Self.maxFrames || state.bytes + frame.utf8.count > Self.maxBytes)
+        }
+        if overflow {
+            close(dropped: true)
+            return false
+        }
         let (waiter, accepted) = state.withLock { state -> (CheckedContinuation<String?, Never>?, Bool) in
             guard !state.closed else { return (nil, false) }
             if let waiter = state.waiter {
                 state.waiter = nil
                 return (waiter, true)
-            }
-            if state.frames.count >= Self.maxFrames || state.bytes + frame.utf8.count > Self.maxBytes {
-                state.closed = true
-                state.frames.removeAll()
-                state.bytes = 0
-                return (nil, false)
             }
             state.frames.append(frame)
             state.bytes += frame.utf8.count
@@ -76,18 +84,42 @@ final class LiveClient: Sendable {
         }
     }
 
-    func close() {
-        let waiter = state.withLock { state -> CheckedContinuation<String?, Never>? in
+    /// Ends the stream; `dropped`: because it fell behind (the connection is then closed, not finished).
+    func close(dropped: Bool = false) {
+        let (waiter, closeWaiters) = state.withLock { state -> (CheckedContinuation<String?, Never>?, [CheckedContinuation<Void, Never>]) in
+            state.dropped = state.dropped || (dropped && !state.closed)
             state.closed = true
             state.frames.removeAll()
             state.bytes = 0
-            defer { state.waiter = nil }
-            return state.waiter
+            defer {
+                state.waiter = nil
+                state.closeWaiters = []
+            }
+            return (state.waiter, state.closeWaiters)
         }
         waiter?.resume(returning: nil)
+        for waiter in closeWaiters { waiter.resume() }
+    }
+
+    /// Returns once the stream is closed (or the waiting task is cancelled).
+    func closed() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let done = state.withLock { state -> Bool in
+                    if state.closed { return true }
+                    state.closeWaiters.append(continuation)
+                    return false
+                }
+                if done { continuation.resume() }
+            }
+        } onCancel: {
+            close()
+        }
     }
 
     var isClosed: Bool { state.withLock { $0.closed } }
+    /// Whether it was dropped for falling behind.
+    var wasDropped: Bool { state.withLock { $0.dropped } }
 
     /// Frames waiting (for tests and the bound's check).
     var backlog: Int { state.withLock { $0.frames.count } }

@@ -28,8 +28,9 @@ final class LiveFeed: Sendable {
     private struct State {
         var clients: [UInt64: LiveClient] = [:]
         var nextClient: UInt64 = 1
-        var sequence: UInt64 = 0
-        var lastSections: [Group: String] = [:]
+        /// Event numbers per group (a viewer learns nothing from another group's pace).
+        var sequence: [Group: UInt64] = [:]
+        var lastSections: [Group: [String: String]] = [:]
         var lastEvent: [Group: String] = [:]
         var dirtyLines: Set<String> = []
         var dirtyCharts: Set<String> = []
@@ -52,9 +53,9 @@ final class LiveFeed: Sendable {
     }
 
     /// Registers a stream; its first frames (the page's state, unless `lastEventID` says it has it) follow.
-    func subscribe(_ topic: LiveTopic, viewer: Viewer, lastEventID: String?) -> LiveClient {
+    func subscribe(_ topic: LiveTopic, viewer: Viewer, lastEventID: String?, tokenHash: String? = nil) -> LiveClient {
         let client = state.withLock { state -> LiveClient in
-            let client = LiveClient(id: state.nextClient, topic: topic, viewer: viewer)
+            let client = LiveClient(id: state.nextClient, topic: topic, viewer: viewer, tokenHash: tokenHash)
             state.nextClient += 1
             state.clients[client.id] = client
             return client
@@ -93,6 +94,21 @@ final class LiveFeed: Sendable {
 
     /// Connected streams.
     var clientCount: Int { state.withLock { $0.clients.count } }
+
+    /// The token hashes customers' open streams were opened with.
+    var customerTokenHashes: Set<String> {
+        state.withLock { state in Set(state.clients.values.filter { !$0.viewer.isPlant }.compactMap(\.tokenHash)) }
+    }
+
+    /// Ends the streams opened with a token that is no longer valid.
+    func close(tokenHash: String) {
+        let clients = state.withLock { state -> [LiveClient] in
+            let gone = state.clients.values.filter { $0.tokenHash == tokenHash }
+            for client in gone { state.clients.removeValue(forKey: client.id) }
+            return gone
+        }
+        for client in clients { client.close() }
+    }
     /// Streams dropped for not reading.
     var droppedCount: Int { state.withLock { $0.dropped } }
 
@@ -151,22 +167,24 @@ final class LiveFeed: Sendable {
         }
     }
 
+    /// Sends the sections of a group's page that changed since the group's last event.
     private func sendSections(_ group: Group) {
         guard let sections = content.sections(group.topic, group.viewer) else { return }
-        let json = Self.sectionsJSON(sections)
-        let changed = state.withLock { state -> Bool in
-            guard state.lastSections[group] != json else { return false }
-            state.lastSections[group] = json
-            return true
+        let changed = state.withLock { state -> [(String, String)] in
+            let last = state.lastSections[group] ?? [:]
+            let changed = sections.filter { last[$0.0] != $0.1 }
+            state.lastSections[group] = Dictionary(sections, uniquingKeysWith: { _, new in new })
+            return changed
         }
-        guard changed else { return }
-        broadcast(LiveClient.frame(event: "sections", id: nextID(group, remember: true), data: json), to: [group])
+        guard !changed.isEmpty else { return }
+        broadcast(LiveClient.frame(event: "sections", id: nextID(group, remember: true), data: Self.sectionsJSON(changed)), to: [group])
     }
 
     private func nextID(_ group: Group, remember: Bool) -> String {
         state.withLock { state in
-            state.sequence += 1
-            let id = "\(boot)-\(state.sequence)"
+            let number = (state.sequence[group] ?? 0) + 1
+            state.sequence[group] = number
+            let id = "\(boot)-\(number)"
             if remember { state.lastEvent[group] = id }
             return id
         }
@@ -178,6 +196,7 @@ final class LiveFeed: Sendable {
             // Groups nobody watches forget their last state, so a new viewer starts from the current one.
             state.lastSections = state.lastSections.filter { groups.contains($0.key) }
             state.lastEvent = state.lastEvent.filter { groups.contains($0.key) }
+            state.sequence = state.sequence.filter { groups.contains($0.key) }
             return groups
         }
     }

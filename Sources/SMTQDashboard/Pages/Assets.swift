@@ -50,7 +50,9 @@ enum Assets {
         .tile.state-green{background:var(--green)}.tile.state-amber{background:var(--amber)}.tile.state-red{background:var(--red)}
         .tile h3{margin:0;font-size:1.6em;display:flex;flex-wrap:wrap;justify-content:space-between;align-items:baseline;gap:0 .5em}
         .tile h3 .small{font-size:.6em;font-weight:normal}
-        .tile .big{font-size:4.2em;font-weight:bold;line-height:1.05;margin:.1em 0}
+        .tile .caption{font-size:.85em;opacity:.85;margin-top:.3em;text-transform:uppercase;letter-spacing:.05em}
+        .tile .big{font-size:4.2em;font-weight:bold;line-height:1.05;margin:0 0 .1em}
+        .tile .product.state-red,.tile .product.state-amber{font-weight:bold}
         .tile .row{display:flex;flex-wrap:wrap;gap:.3em 1.2em;font-size:1.15em}
         .tile .small{font-size:.95em;opacity:.92;margin-top:.3em}
         .tile a{color:#fff}

@@ -72,6 +72,18 @@ enum DetailPages {
         "<h1>Not found</h1>\n<p>There is nothing at this address. <a href=\"/\">Back to the lines</a>.</p>\n"
     }
 
+    /// A request that cannot be answered as asked (a bad `since`, a form without a note), with what to change.
+    static func problem(_ message: String) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>Cannot do that · smtq</title><link rel="stylesheet" href="\(Assets.url("dashboard.css"))"></head>
+        <body data-page="problem"><main><div class="login"><h1>Cannot do that</h1><p>\(esc(message))</p>
+        <p><a href="/">Back to the lines</a></p></div></main></body></html>
+
+        """
+    }
+
     /// The answer to a request without a valid token: no data, a form to give one.
     static func login(message: String) -> String {
         """

@@ -11,11 +11,13 @@ struct LinePage {
     var charts: [ChartView]
     var timeZone: String
     var canAcknowledge: Bool
+    /// Whether alert numbers are shown (the plant's: they count every customer's alerts).
+    var showIDs: Bool
 
     /// The sections by element id.
     func sections() -> [(String, String)] {
         [("tiles", tiles()), ("summary", summary()), ("pareto", pareto()),
-         ("alerts", AlertTable(alerts: snapshot.alerts, timeZone: timeZone, canAcknowledge: canAcknowledge,
+         ("alerts", AlertTable(alerts: snapshot.alerts, timeZone: timeZone, canAcknowledge: canAcknowledge, showIDs: showIDs,
                                returnPath: "/lines/\(pathSegment(snapshot.line))", now: snapshot.generated).render())]
     }
 
@@ -48,14 +50,28 @@ struct LinePage {
         let clock = PageClock(timeZone: timeZone)
         var html = ""
         for tile in snapshot.tiles {
-            let target = tile.target.map { "target " + percent($0) + (tile.program.map { " (\(esc($0)))" } ?? "") } ?? "no target"
+            let target: String
+            switch tile.products.count {
+            case 0: target = "no units this shift"
+            case 1: target = tile.products[0].target.map { "target " + percent($0) + " (\(esc(tile.products[0].program)))" }
+                ?? "\(esc(tile.products[0].program)): no target"
+            default: target = "\(tile.products.count) products"
+            }
             html += "<article class=\"tile state-\(tile.state.rawValue)\" data-station=\"\(esc(tile.station))\" data-state=\"\(tile.state.rawValue)\">"
             html += "<h3><span>\(esc(tile.station))</span><span class=\"small\">\(target)</span></h3>"
-            html += "<div class=\"big\" data-field=\"fpy-hour\" title=\"first-pass yield this hour\">\(percent(tile.hourFPY))</div>"
+            html += "<div class=\"caption\">FPY this hour</div>"
+            html += "<div class=\"big\" data-field=\"fpy-hour\">\(percent(tile.hourFPY))</div>"
             html += "<div class=\"row\"><span>hour: <b data-field=\"units-hour\">\(tile.hourUnits)</b> units</span>"
             html += "<span>shift FPY <b data-field=\"fpy-shift\">\(percent(tile.shiftFPY))</b></span></div>"
             html += "<div class=\"row\"><span>shift: <b data-field=\"units\">\(tile.shiftUnits)</b> units</span>"
             html += "<span><b data-field=\"defects\">\(tile.shiftDefects)</b> defects</span></div>"
+            if tile.products.count > 1 {
+                for product in tile.products {
+                    html += "<div class=\"small product state-\(product.state.rawValue)\" data-program=\"\(esc(product.program))\">"
+                        + "\(esc(product.program)): hour \(percent(product.hourFPY)) · shift \(percent(product.shiftFPY))"
+                        + (product.target.map { " · target \(percent($0))" } ?? " · no target") + "</div>"
+                }
+            }
             if let last = tile.last {
                 html += "<div class=\"small\">last: <a data-field=\"last-serial\" href=\"/units/\(pathSegment(last.serial))\">\(esc(last.serial))</a> "
                     + "\(last.passed ? "pass" : "FAIL") \(esc(clock.short(last.time, now: snapshot.generated)))</div>"
@@ -103,21 +119,24 @@ struct AlertTable {
     var alerts: [AlertListRow]
     var timeZone: String
     var canAcknowledge: Bool
+    var showIDs: Bool
     var returnPath: String
     var now: Date
 
     func render() -> String {
         guard !alerts.isEmpty else { return "<p>No alerts in the last 24 hours.</p>" }
         let clock = PageClock(timeZone: timeZone)
-        var html = "<table><thead><tr><th class=\"text\">#</th><th class=\"text\">state</th><th class=\"text\">rule</th>"
+        var html = "<table><thead><tr>" + (showIDs ? "<th class=\"text\">#</th>" : "") + "<th class=\"text\">state</th><th class=\"text\">rule</th>"
             + "<th class=\"text\">started</th><th class=\"text\">what</th></tr></thead><tbody>"
         for alert in alerts {
             let acks = alert.acks.map { "✔ \(esc($0.by)), \(esc(clock.short($0.at, now: now))): \(esc($0.note))" }
-            html += "<tr data-alert=\"\(alert.id)\"><td>\(alert.id)</td><td class=\"text state-\(esc(alert.state))\">\(esc(alert.state))</td>"
+            html += showIDs ? "<tr data-alert=\"\(alert.id)\"><td>\(alert.id)</td>" : "<tr>"
+            html += "<td class=\"text state-\(esc(alert.state))\">\(esc(alert.state))</td>"
                 + "<td class=\"text sev-\(esc(alert.severity))\">\(esc(alert.rule))</td><td class=\"text\">\(esc(clock.short(alert.startedAt, now: now)))</td>"
                 + "<td class=\"note\">\(esc(alert.scope)): \(esc(alert.summary))"
             if !acks.isEmpty { html += "<br>" + acks.joined(separator: "<br>") }
-            if canAcknowledge {
+            // Firing, or not acknowledged yet: a resolved alert someone has explained needs no form (the CLI adds notes).
+            if canAcknowledge, alert.state == "firing" || alert.acks.isEmpty {
                 html += "<form class=\"ack\" method=\"post\" action=\"/alerts/\(alert.id)/ack\">"
                     + "<input type=\"hidden\" name=\"return\" value=\"\(esc(returnPath))\">"
                     + "<input name=\"by\" placeholder=\"your name\" required maxlength=\"80\">"

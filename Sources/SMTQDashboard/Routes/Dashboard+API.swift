@@ -19,7 +19,7 @@ extension Dashboard {
                 let snapshot = try await self.pages.read { db in
                     try LineBoard.read(db, line: line, viewer: viewer, configuration: configuration, devices: devices, margin: margin, now: Date())
                 }
-                return Responses.json(LineJSON.render(snapshot))
+                return Responses.json(LineJSON.render(snapshot, alertIDs: viewer.isPlant))
             }
         }
         router.get("/api/charts/:chart") { request, context -> Response in
@@ -30,7 +30,7 @@ extension Dashboard {
                     return Responses.notFound("chart \(name)", request: request, shell: self.shell(viewer, title: "Not found"))
                 }
                 switch self.window(request, configuration: configuration) {
-                case let .failure(problem): return Responses.badRequest(problem.message)
+                case let .failure(problem): return Responses.badRequest(problem.message, request: request)
                 case let .success((since, until)):
                     let body = try await self.pages.read { db -> String in
                         let from = try since ?? ChartPanels.since(db, chart, points: Self.chartPagePoints, time: configuration.time, now: Date())
@@ -61,12 +61,12 @@ extension Dashboard {
                 let configuration = self.host.configuration
                 guard let customer = self.scorecardCustomer(request, viewer: viewer, configuration: configuration) else {
                     if viewer.isPlant, request.uri.queryParameters.get("customer") == nil {
-                        return Responses.badRequest("give ?customer=NAME (one of: \(configuration.customers.keys.sorted().joined(separator: ", ")))")
+                        return Responses.badRequest("give ?customer=NAME (one of: \(configuration.customers.keys.sorted().joined(separator: ", ")))", request: request)
                     }
                     return Responses.notFound("that customer", request: request, shell: self.shell(viewer, title: "Not found"))
                 }
                 switch self.window(request, configuration: configuration) {
-                case let .failure(problem): return Responses.badRequest(problem.message)
+                case let .failure(problem): return Responses.badRequest(problem.message, request: request)
                 case let .success((since, until)):
                     let card = try await self.scorecard(customer, since: since, until: until)
                     return Responses.json(ScorecardRender.json(card, header: [("report", .string("scorecard")),
@@ -79,7 +79,7 @@ extension Dashboard {
                 let alerts = try await self.pages.read { db in
                     try AlertStore.list(since: Date().addingTimeInterval(-7 * 86_400), programs: viewer.programs, limit: 500, db)
                 }
-                return Responses.json(LineJSON.alerts(alerts).render() + "\n")
+                return Responses.json(LineJSON.alerts(alerts, ids: viewer.isPlant).render() + "\n")
             }
         }
     }
@@ -87,14 +87,20 @@ extension Dashboard {
 
 /// The line page's figures as JSON (`/api/lines/LINE`).
 enum LineJSON {
-    static func render(_ snapshot: LineSnapshot) -> String {
+    /// `alertIDs`: the plant's view (alert numbers count every customer's alerts).
+    static func render(_ snapshot: LineSnapshot, alertIDs: Bool) -> String {
         func time(_ date: Date) -> JSONValue { .string(RFC3339.string(from: date)) }
         let tiles = JSONValue.array(snapshot.tiles.map { tile in
-            .object([("station", .string(tile.station)), ("program", .string(tile.program)), ("target_fpy", .number(tile.target)),
-                     ("state", .string(tile.state.rawValue)),
+            .object([("station", .string(tile.station)), ("state", .string(tile.state.rawValue)),
                      ("hour", .object([("units", .integer(tile.hourUnits)), ("fpy", .number(tile.hourFPY))])),
                      ("shift", .object([("units", .integer(tile.shiftUnits)), ("defects", .integer(tile.shiftDefects)),
                                         ("fpy", .number(tile.shiftFPY)), ("state", .string(tile.shiftState.rawValue))])),
+                     ("products", .array(tile.products.map { product in
+                         .object([("program", .string(product.program)), ("target_fpy", .number(product.target)),
+                                  ("state", .string(product.state.rawValue)), ("shift_state", .string(product.shiftState.rawValue)),
+                                  ("hour", .object([("units", .integer(product.hourUnits)), ("fpy", .number(product.hourFPY))])),
+                                  ("shift", .object([("units", .integer(product.shiftUnits)), ("fpy", .number(product.shiftFPY))]))])
+                     })),
                      ("last", tile.last.map { last in
                          .object([("serial", .string(last.serial)), ("program", .string(last.program)),
                                   ("result", .string(last.passed ? "pass" : "fail")), ("time", time(last.time))])
@@ -109,13 +115,13 @@ enum LineJSON {
             ("line", .string(snapshot.line)), ("generated", time(snapshot.generated)), ("shift", .string(snapshot.clock.shiftName)),
             ("shift_start", time(snapshot.clock.shiftStart)), ("hour_start", time(snapshot.clock.hourStart)),
             ("route", .array(snapshot.route.map { .string($0) })), ("rty", .number(snapshot.rty)), ("stations", tiles),
-            ("pareto", pareto), ("alerts", alerts(snapshot.alerts)),
+            ("pareto", pareto), ("alerts", alerts(snapshot.alerts, ids: alertIDs)),
         ]).render() + "\n"
     }
 
-    static func alerts(_ alerts: [AlertListRow]) -> JSONValue {
+    static func alerts(_ alerts: [AlertListRow], ids: Bool) -> JSONValue {
         .array(alerts.map { alert in
-            .object([("id", .integer(Int(alert.id))), ("rule", .string(alert.rule)), ("severity", .string(alert.severity)),
+            .object((ids ? [("id", .integer(Int(alert.id)))] : []) + [("rule", .string(alert.rule)), ("severity", .string(alert.severity)),
                      ("state", .string(alert.state)), ("scope", .string(alert.scope)), ("program", .string(alert.program)),
                      ("started_at", .string(RFC3339.string(from: alert.startedAt))), ("summary", .string(alert.summary)),
                      ("acks", .array(alert.acks.map { ack in

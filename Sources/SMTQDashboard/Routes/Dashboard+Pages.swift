@@ -54,7 +54,7 @@ extension Dashboard {
                     return Responses.notFound("That customer", request: request, shell: self.shell(viewer, title: "Not found"))
                 }
                 switch self.window(request, configuration: configuration) {
-                case let .failure(problem): return Responses.badRequest(problem.message)
+                case let .failure(problem): return Responses.badRequest(problem.message, request: request)
                 case let .success((since, until)):
                     let card = try await self.scorecard(customer, since: since, until: until)
                     return Responses.html(self.shell(viewer, title: "Scorecard \(customer.name)").render(DetailPages.scorecard(card), page: "scorecard"))
@@ -76,11 +76,12 @@ extension Dashboard {
             let snapshot = try LineBoard.read(db, line: line, viewer: viewer, configuration: configuration, devices: devices,
                                               margin: margin, now: now)
             let alerts = try AlertStore.list(since: now.addingTimeInterval(-7 * 86_400), programs: viewer.programs, limit: 200, db)
-            let views = try charts.map { try ChartPanels.view(db, $0, points: Self.linePoints, configuration: configuration, alerts: alerts, now: now) }
+            let views = try charts.map { try ChartPanels.view(db, $0, points: Self.linePoints, configuration: configuration, alerts: alerts,
+                                                             alertIDs: viewer.isPlant, now: now) }
             return (snapshot, views)
         }
         let page = LinePage(snapshot: snapshot, charts: views, timeZone: configuration.time.timeZone,
-                            canAcknowledge: mayAcknowledge(viewer, request))
+                            canAcknowledge: mayAcknowledge(viewer, request), showIDs: viewer.isPlant)
         return Responses.html(shell(viewer, title: "Line \(line)", stream: "/events?line=\(pathSegment(line))").render(page.main(), page: "line"))
     }
 
@@ -91,7 +92,7 @@ extension Dashboard {
         }
         let bounds: (Int64?, Int64?)
         switch window(request, configuration: configuration) {
-        case let .failure(problem): return Responses.badRequest(problem.message)
+        case let .failure(problem): return Responses.badRequest(problem.message, request: request)
         case let .success(value): bounds = value
         }
         let points = request.uri.queryParameters.get("points").flatMap { Int($0) }.map { min(max($0, 10), 5_000) } ?? Self.chartPagePoints
@@ -100,10 +101,11 @@ extension Dashboard {
             let alerts = try AlertStore.list(since: now.addingTimeInterval(-30 * 86_400), programs: viewer.programs, limit: 500, db)
                 .filter { $0.chart == name }
             let view = try ChartPanels.view(db, chart, points: points, since: bounds.0, until: bounds.1, configuration: configuration,
-                                            alerts: alerts, now: now)
+                                            alerts: alerts, alertIDs: viewer.isPlant, now: now)
             return (view, alerts)
         }
         let table = AlertTable(alerts: alerts, timeZone: configuration.time.timeZone, canAcknowledge: mayAcknowledge(viewer, request),
+                               showIDs: viewer.isPlant,
                                returnPath: "/charts/\(pathSegment(name))", now: Date())
         // A page for a chosen window stays as it is; the default one follows the chart live.
         let live = bounds.0 == nil && bounds.1 == nil && points == Self.chartPagePoints

@@ -19,8 +19,10 @@ extension Dashboard {
         case let .denied(message):
             return Responses.unauthorized(message, request: request)
         case let .allowed(viewer):
+            // Only the token that let the request in, and only one that fits a cookie, becomes the cookie.
             if request.method == .get, !request.uri.path.hasPrefix("/api/"), request.uri.path != "/events",
-               let token = request.uri.queryParameters.get("token"), !token.isEmpty {
+               request.headers[.authorization] == nil, let token = request.uri.queryParameters.get("token"), !token.isEmpty,
+               AccessToken.fitsCookie(String(token)) {
                 let rest = (request.uri.query ?? "").split(separator: "&").filter { !$0.hasPrefix("token=") }.joined(separator: "&")
                 return Responses.redirect(request.uri.path + (rest.isEmpty ? "" : "?" + rest), cookie: Responses.tokenCookie(String(token)))
             }

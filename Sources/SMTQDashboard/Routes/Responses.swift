@@ -59,8 +59,12 @@ enum Responses {
         return html(shell.render(DetailPages.notFound(), page: "not-found"), status: .notFound)
     }
 
-    static func badRequest(_ message: String) -> Response {
-        json("{\"error\":\"bad_request\",\"message\":\(InterchangeJSON.string(message))}\n", status: .badRequest)
+    /// 400 with what is wrong: a page for a browser, JSON for a program.
+    static func badRequest(_ message: String, request: Request) -> Response {
+        if wantsHTML(request), !request.uri.path.hasPrefix("/api/") {
+            return html(DetailPages.problem(message), status: .badRequest)
+        }
+        return json("{\"error\":\"bad_request\",\"message\":\(InterchangeJSON.string(message))}\n", status: .badRequest)
     }
 
     /// The session cookie: not readable by scripts, not sent by other sites.

@@ -9,20 +9,29 @@ struct ParetoReportCommand: ParsableCommand {
         abstract: "Defects counted by code, category, reference designator, part or station: count, %, cumulative %."
     )
 
-    @Option(help: "Count by: code, category, refdes, part or station.") var key: String = "code"
+    @Option(help: "Count by: code, category, refdes, part or station, or several joined by commas (refdes,code: as the dashboard does).")
+    var key: String = "code"
     @Flag(help: "Count false calls instead of real defects.") var falseCalls = false
     @Option(help: "Also draw the Pareto (bars and cumulative line) as SVG into this file.") var svg: String?
     @OptionGroup var options: ReportOptions
     @OptionGroup var output: FormatOption
 
     func run() throws {
-        guard let paretoKey = ParetoKey(rawValue: key) else {
-            Console.error("smtq report pareto: --key '\(key)' is not one of \(ParetoKey.allCases.map(\.rawValue).joined(separator: ", "))")
+        var keys: [ParetoKey] = []
+        for name in key.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            guard let paretoKey = ParetoKey(rawValue: name) else {
+                Console.error("smtq report pareto: --key '\(name)' is not one of \(ParetoKey.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ExitCode(64)
+            }
+            if !keys.contains(paretoKey) { keys.append(paretoKey) }
+        }
+        guard !keys.isEmpty else {
+            Console.error("smtq report pareto: --key is empty; give one of \(ParetoKey.allCases.map(\.rawValue).joined(separator: ", "))")
             throw ExitCode(64)
         }
         let format = try output.resolve()
         let (configuration, scope) = try options.context()
-        let rows = try options.read(configuration) { try ParetoQuery.run($0, scope: scope, key: paretoKey, falseCalls: falseCalls) }
+        let rows = try options.read(configuration) { try ParetoQuery.run($0, scope: scope, keys: keys, falseCalls: falseCalls) }
         if let svg {
             let title = "\(falseCalls ? "False calls" : "Real defects") by \(key)"
             try ReportFiles.write(ParetoRender.svg(rows, key: key, title: title), to: svg, command: "report pareto")

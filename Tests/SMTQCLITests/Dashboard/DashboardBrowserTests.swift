@@ -20,9 +20,7 @@ struct DashboardBrowserTests {
     var injectFile: String { folder.appendingPathComponent("inject.jsonl").path }
 
     init() throws {
-        folder = try BinaryRunner.temporaryFolder()
-        try FileManager.default.copyItem(at: BinaryRunner.packageRoot.appendingPathComponent("config/profiles"),
-                                         to: folder.appendingPathComponent("profiles"))
+        folder = try BinaryRunner.folderWithProfiles()
         _ = FileManager.default.createFile(atPath: injectFile, contents: nil)
     }
 
@@ -49,19 +47,6 @@ struct DashboardBrowserTests {
         return path
     }
 
-    func count(_ sql: String) -> Int {
-        (try? StoreDatabase.openReadOnly(path: database).read { try Int.fetchOne($0, sql: sql) ?? 0 }) ?? 0
-    }
-
-    func wait(seconds: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(50_000)
-        }
-        return condition()
-    }
-
     @Test("the line page renders, updates live within 2 s without a reload, has no console errors and loads nothing from elsewhere")
     func linePage() async throws {
         guard WebDriver.isAvailable() else {
@@ -77,7 +62,7 @@ struct DashboardBrowserTests {
         defer { simulator.stop() }
         var daemon = try Running("smtqd", ["--config", config, "--log-level", "warning"])
         defer { daemon.stop() }
-        #expect(wait(seconds: 60) { count("SELECT count(*) FROM units") >= 40 }, "\(daemon.output)")
+        #expect(BinaryRunner.wait(seconds: 60) { BinaryRunner.count(database, "SELECT count(*) FROM units") >= 40 }, "\(daemon.output)")
         try await TestNetwork.waitForListener(port: http, timeout: .seconds(30))
 
         let browser = try await WebDriver.start()

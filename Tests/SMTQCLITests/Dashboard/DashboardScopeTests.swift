@@ -19,9 +19,7 @@ struct DashboardScopeTests {
     let plantToken = "plant-token-\(UUID().uuidString)"
 
     init() throws {
-        folder = try BinaryRunner.temporaryFolder()
-        try FileManager.default.copyItem(at: BinaryRunner.packageRoot.appendingPathComponent("config/profiles"),
-                                         to: folder.appendingPathComponent("profiles"))
+        folder = try BinaryRunner.folderWithProfiles()
         let tokenFile = folder.appendingPathComponent("plant.token").path
         try plantToken.write(toFile: tokenFile, atomically: true, encoding: .utf8)
         chmod(tokenFile, 0o600)
@@ -66,19 +64,6 @@ struct DashboardScopeTests {
         return path
     }
 
-    func wait(seconds: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(100_000)
-        }
-        return condition()
-    }
-
-    func count(_ sql: String) -> Int {
-        (try? StoreDatabase.openReadOnly(path: database).read { try Int.fetchOne($0, sql: sql) ?? 0 }) ?? 0
-    }
-
     /// Every route of the dashboard and the daemon, with what a customer of PCB-ALPHA (acme) may get.
     static let routes: [(path: String, acme: Int)] = [
         ("/", 200), ("/lines/L1", 200), ("/api/lines/L1", 200), ("/charts/alpha-p", 200), ("/charts/bravo-p", 404),
@@ -108,9 +93,9 @@ struct DashboardScopeTests {
         defer { bravo.stop() }
         let daemon = try Running("smtqd", ["--config", config, "--log-level", "warning"])
         defer { daemon.stop() }
-        #expect(wait(seconds: 60) { count("SELECT count(*) FROM units") >= 120 && count("SELECT count(DISTINCT rule) FROM alerts") == 2 },
+        #expect(BinaryRunner.wait(seconds: 60) { BinaryRunner.count(database, "SELECT count(*) FROM units") >= 120 && BinaryRunner.count(database, "SELECT count(DISTINCT rule) FROM alerts") == 2 },
                 "\(daemon.output)")
-        try #require(wait(seconds: 30) { TestNetwork.canConnect(port: http) })
+        try #require(BinaryRunner.wait(seconds: 30) { TestNetwork.canConnect(port: http) })
 
         let acme = try #require(try tokenFor("acme", config: config))
         let bolt = try #require(try tokenFor("bolt", config: config))
@@ -161,16 +146,24 @@ struct DashboardScopeTests {
         #expect(page.headers["content-type"] == "text/html; charset=utf-8")
 
         try acknowledge(port: http, acme: acme)
-        // A revoked token is refused within a second or two.
-        let revoke = try BinaryRunner.run("smtq", ["customer", "revoke", "acme", "--config", config])
-        #expect(revoke.status == 0, "\(revoke.standardError)")
-        #expect(wait(seconds: 5) { (try? get(http, "/lines/L1", token: acme).status) == 401 })
+        // A revoked token is refused within a second or two, and its open stream ends.
+        let revoked = Locked<BinaryRunner.Result?>(nil)
+        Thread {
+            Thread.sleep(forTimeInterval: 1)
+            revoked.withLock { $0 = try? BinaryRunner.run("smtq", ["customer", "revoke", "acme", "--config", config]) }
+        }.start()
+        let started = Date()
+        let open = try HTTPProbe.request(port: http, "/events?line=L1", headers: ["Authorization": "Bearer \(acme)"], readFor: 20)
+        #expect(open.body.contains("event: sections"))
+        #expect(Date().timeIntervalSince(started) < 10, "the revoked token's stream ended after \(Date().timeIntervalSince(started)) s")
+        #expect(revoked.withLock { $0?.status } == 0)
+        #expect(BinaryRunner.wait(seconds: 5) { (try? get(http, "/lines/L1", token: acme).status) == 401 })
         #expect(daemon.stop().status == 0, "\(daemon.output)")
     }
 
     /// The plant acknowledges from the page (as `smtq alerts ack` does); a customer cannot.
     func acknowledge(port: Int, acme: String) throws {
-        let id = count("SELECT min(id) FROM alerts WHERE rule = 'alpha-feeder'")
+        let id = BinaryRunner.count(database, "SELECT min(id) FROM alerts WHERE rule = 'alpha-feeder'")
         let form = "by=qe-anna&note=replaced+nozzle+4&return=%2Flines%2FL1"
         let headers = ["Content-Type": "application/x-www-form-urlencoded"]
         let refused = try HTTPProbe.request(port: port, "/alerts/\(id)/ack", method: "POST",

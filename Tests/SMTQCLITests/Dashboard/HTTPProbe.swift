@@ -20,16 +20,10 @@ enum HTTPProbe {
     /// `readFor` reads a response that does not end (an event stream) for that long, then closes.
     static func request(port: Int, _ path: String, method: String = "GET", headers: [String: String] = [:], body: String? = nil,
                         readFor: Double? = nil, timeout: Double = 20) throws -> Reply {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw Failure(description: "no socket") }
-        defer { close(descriptor) }
-        var wait = timeval(tv_sec: 0, tv_usec: 200_000)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
-        var address = LoopbackPort.address(port: port)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        guard let descriptor = LoopbackPort.connect(port: port, receiveTimeout: 0.2) else {
+            throw Failure(description: "\(method) \(path): nothing listens on 127.0.0.1:\(port)")
         }
-        guard connected == 0 else { throw Failure(description: "\(method) \(path): nothing listens on 127.0.0.1:\(port)") }
+        defer { close(descriptor) }
         var text = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
         if let body { text += "Content-Length: \(body.utf8.count)\r\n" }
