@@ -21,7 +21,8 @@ struct StatusCommand: AsyncParsableCommand {
             answering); the writer's backlog and last \
             commit; the SPC signals of the last hour; alerts pending and firing, and each alert hook that has \
             notifications waiting or is failing (with its last error). Exit 0 when the daemon answered and is \
-            live, 1 when it is not live, a device is down or an alert hook is failing, 3 when no daemon answers.
+            live, 1 when it is not live, a device is down or an alert hook is failing, 3 when no daemon answers, 77 when \
+            it wants a token this command does not have.
             """
     )
 
@@ -47,7 +48,7 @@ struct StatusCommand: AsyncParsableCommand {
             let (body, response) = try await URLSession.shared.data(for: request)
             if let http = response as? HTTPURLResponse, http.statusCode == 401 {
                 Console.error("smtq status: \(base) wants the plant token: set SMTQ_TOKEN, or make http.plant_token_file readable by this user")
-                throw ExitCode(3)
+                throw ExitCode(77)
             }
             guard let http = response as? HTTPURLResponse, http.statusCode == 200 else {
                 Console.error("smtq status: \(base) answered, but not as smtqd does (no /api/status there)")
