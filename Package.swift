@@ -197,7 +197,7 @@ let package = Package(
         .testTarget(
             name: "SMTQDashboardTests",
             dependencies: [
-                "SMTQDashboard", "SMTQConfig", "SMTQCore", "SMTQStore", "SMTQTestSupport",
+                "SMTQDashboard", "SMTQReports", "SMTQConfig", "SMTQCore", "SMTQStore", "SMTQTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -42,8 +42,8 @@ public final class Dashboard: Service, Sendable {
                 do {
                     return try liveReader.readNow { db in
                         let alerts = try AlertStore.list(since: Date().addingTimeInterval(-7 * 86_400), programs: viewer.programs, limit: 200, db)
-                        let points = if case .chart = topic { Self.chartPagePoints } else { Self.linePoints }
-                        return ChartFigure(view: try ChartPanels.view(db, chart, points: points, configuration: configuration,
+                        let show: Int? = if case .chart = topic { nil } else { Self.linePoints }
+                        return ChartFigure(view: try ChartPanels.view(db, chart, points: Self.chartPagePoints, show: show, configuration: configuration,
                                                                       alerts: alerts, alertIDs: viewer.isPlant, now: Date())).plot()
                     }
                 } catch {
@@ -53,9 +53,9 @@ public final class Dashboard: Service, Sendable {
             }), logger: logger)
     }
 
-    /// Points a chart shows on the line page and live.
+    /// Points a chart shows on the line page (the latest of its window).
     static let linePoints = 60
-    /// Points a chart page shows by default.
+    /// A chart's window by default: its latest 200 subgroups, on every view (so all show the same limits).
     static let chartPagePoints = 200
 
     /// Units were committed on these lines (from the writer's commits).

@@ -98,7 +98,14 @@ struct ReportsCLITests {
                     "false_call_rate": 1.0 / 3, "dpu": 1, "dpmo": 10_000], "AOI night")
         Self.check(Self.row(byShift, ["station": "ICT-1", "shift": "2026-11-24 night"]),
                    ["units": 2, "tests": 2, "first_pass_units": 1, "fpy": 0.5, "final_yield": 0.5, "defects": 1], "ICT night")
-        #expect((byShift["rows"] as? [[String: Any]])?.count == 5)
+        let shiftRows = byShift["rows"] as? [[String: Any]] ?? []
+        #expect(shiftRows.filter { ($0["units"] as? Int ?? 0) > 0 }.count == 5)
+        // A station of the route without units in a shift is a row of its own: 0 units, undefined ratios, in route order.
+        for shift in Set(shiftRows.compactMap { $0["shift"] as? String }) {
+            #expect(shiftRows.filter { $0["shift"] as? String == shift }.map { $0["station"] as? String } == ["AOI-1", "ICT-1"], "\(shift)")
+        }
+        let zeroRows = shiftRows.filter { ($0["units"] as? Int) == 0 }
+        #expect(!zeroRows.isEmpty && zeroRows.allSatisfy { $0["fpy"] is NSNull && $0["dpmo"] is NSNull && $0["tests"] as? Int == 0 })
         let night = (byShift["lines"] as? [[String: Any]])?.first { $0["shift"] as? String == "2026-11-24 night" }
         #expect((night?["rty"] as? NSNumber)?.doubleValue == 0.25)
         let target = (Self.row(byShift, ["station": "AOI-1", "shift": "2026-11-24 night"])?["targets"] as? [String: [String: Any]])?["fpy"]

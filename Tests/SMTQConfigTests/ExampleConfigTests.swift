@@ -84,3 +84,19 @@ struct ExampleConfigTests {
         #expect(summary.contains("holding 0–122"))
     }
 }
+
+/// A configuration for reporting only: storage, lines and products, no devices (a workstation, a central host).
+struct ReportingOnlyConfigTests {
+    @Test("no devices: valid, nothing to poll")
+    func noDevices() throws {
+        let configuration = try ConfigLoader.load(text: """
+            storage: {database: /tmp/reports.sqlite}
+            lines:
+              L1: {route: [AOI-1, ICT-1]}
+            products:
+              PCB-A: {opportunities: 100, targets: {fpy: 98%}}
+            """, file: "reports.yaml", directory: "/tmp")
+        #expect(configuration.devices.isEmpty)
+        #expect(configuration.line(named: "L1")?.route == ["AOI-1", "ICT-1"])
+    }
+}

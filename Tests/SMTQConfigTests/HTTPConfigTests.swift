@@ -26,7 +26,7 @@ struct HTTPConfigTests {
     func full() throws {
         let folder = try TemporaryFolder("smtq-http-config")
         let token = folder.path("plant.token")
-        try "secret".write(toFile: token, atomically: true, encoding: .utf8)
+        try "3f9a0c2e7b15d4486e0a9c1b2d3e4f50\n".write(toFile: token, atomically: true, encoding: .utf8)
         chmod(token, 0o600)
         let (configuration, problems) = load("""
             http: {listen: "0.0.0.0:8080", metrics_path: /prom, metrics_open: true, plant_token_file: \(token), dashboard: false, amber_margin: 5%}
@@ -56,11 +56,27 @@ struct HTTPConfigTests {
         ("http: {listen: 127.0.0.1:1, metrics_path: /lines}\n", "is a dashboard path"),
         ("http: {listen: 127.0.0.1:1, amber_margin: 2}\n", "is not a fraction"),
         ("http: {listen: 127.0.0.1:1, metrics_open: yes}\n", "ambiguous"),
+        ("http: {listen: 0.0.0.0:9464}\n", "beyond loopback and no plant token is set"),
     ])
     func mistakes(text: String, message: String) {
         let (_, problems) = load(text)
         #expect(problems.contains { $0.message.contains(message) }, "\(problems)")
         #expect(problems.allSatisfy { ($0.line ?? 0) > 5 }, "at the broken line: \(problems)")
+    }
+
+    @Test("a plant token that is empty, short or holds what a cookie cannot is refused; a wrong listen is one problem")
+    func tokenContent() throws {
+        let folder = try TemporaryFolder("smtq-http-config-content")
+        for (content, message) in [("", "is empty"), ("abc", "has 3 characters"), ("a token with spaces in it", "a browser cookie cannot hold")] {
+            let token = folder.path("plant.token")
+            try content.write(toFile: token, atomically: true, encoding: .utf8)
+            chmod(token, 0o600)
+            let (_, problems) = load("http: {listen: 0.0.0.0:1, plant_token_file: \(token)}\n")
+            #expect(problems.contains { $0.message.contains(message) }, "\(content): \(problems)")
+        }
+        let (_, problems) = load("http: {listen: 0.0.0.0, plant_token_file: /nonexistent, metrics_open: true}\n")
+        #expect(problems.count == 2, "the listen and the missing file, nothing about unknown keys: \(problems)")
+        #expect(!problems.contains { $0.message.contains("unknown key") })
     }
 
     @Test("a plant token file others can read is refused")

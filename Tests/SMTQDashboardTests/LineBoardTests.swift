@@ -1,6 +1,7 @@
 import Foundation
 import SMTQConfig
 @testable import SMTQDashboard
+import SMTQReports
 import Testing
 
 /// The andon's colours and the clock it counts the shift and hour by.

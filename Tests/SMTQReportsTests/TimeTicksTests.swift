@@ -29,7 +29,12 @@ struct TimeTicksTests {
             #expect(tick.time >= times.first! && tick.time <= times.last!)
             #expect(tick.position >= 0 && tick.position <= Double(times.count - 1))
             let parts = calendar.dateComponents([.hour, .minute, .second, .nanosecond], from: Date(timeIntervalSince1970: Double(tick.time) / 1e6))
-            #expect(parts.second == 0 && (parts.nanosecond ?? 0) < 1_000)
+            #expect((parts.nanosecond ?? 0) < 1_000)
+            if case let .seconds(step)? = axis.step {
+                #expect(parts.second! % step == 0, "\(tick)")
+            } else {
+                #expect(parts.second == 0, "\(tick)")
+            }
             if case let .minutes(step)? = axis.step { #expect((parts.hour! * 60 + parts.minute!) % step == 0, "\(tick)") }
             if case .days? = axis.step { #expect(parts.hour == 0 && parts.minute == 0, "\(tick)") }
         }
@@ -102,13 +107,32 @@ struct TimeTicksTests {
         Self.checkRound(axis, times, Self.utc)
     }
 
+    @Test func aMinuteOfPointsTicksEveryFewSeconds() {
+        let start = Self.micros("2026-11-24T08:00:03Z")
+        let times = (0..<200).map { start + Int64($0) * 300_000 }
+        let axis = Self.axis(times, Self.utc)
+        #expect(axis.ticks.count >= 3, "\(axis.ticks.map(\.label))")
+        #expect(axis.ticks.allSatisfy { $0.label.count == 8 }, "HH:mm:ss: \(axis.ticks.map(\.label))")
+        #expect(axis.ticks.first?.date == "2026-11-24")
+    }
+
+    @Test func manyPointsPerSecondStillTickEveryFewSeconds() {
+        // A tester at 12 units/s stamps whole seconds: 200 points over about 17 s.
+        let start = Self.micros("2026-11-24T08:00:00Z")
+        let times = (0..<200).map { start + Int64($0 / 12) * 1_000_000 }
+        let axis = Self.axis(times, Self.utc)
+        #expect(axis.ticks.count >= 3, "\(axis.ticks.map(\.label))")
+        Self.checkRound(axis, times, Self.utc)
+    }
+
     @Test func onePointAndIdenticalTimesLabelTheFirstPoint() {
-        for times in [[Self.micros("2026-11-24T08:00:30Z")], Array(repeating: Self.micros("2026-11-24T08:00:30Z"), count: 5),
-                      Array(repeating: Self.micros("2026-11-24T08:00:00Z"), count: 5)] {
+        for (times, label) in [([Self.micros("2026-11-24T08:00:30Z")], "09:00:30"),
+                               (Array(repeating: Self.micros("2026-11-24T08:00:30Z"), count: 5), "09:00:30"),
+                               (Array(repeating: Self.micros("2026-11-24T08:00:00Z"), count: 5), "09:00")] {
             let axis = Self.axis(times, Self.berlin)
             #expect(axis.ticks.count == 1)
             #expect(axis.ticks.first?.position == 0)
-            #expect(axis.ticks.first?.label == "09:00")
+            #expect(axis.ticks.first?.label == label)
             #expect(axis.ticks.first?.date == "2026-11-24")
         }
     }

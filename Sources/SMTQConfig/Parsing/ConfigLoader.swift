@@ -79,7 +79,7 @@ final class ConfigParser {
         guard let document else { return nil }
         guard let rootNode = document.root else {
             sink.report(ConfigDiagnostic(file: document.file, line: 1, path: "", message: "the file is empty",
-                                         expected: "a mapping with at least storage and devices"))
+                                         expected: "a mapping with at least storage"))
             return nil
         }
         let root = ConfigNode(node: rootNode, path: .root, file: document.file, sink: sink)
@@ -99,7 +99,8 @@ final class ConfigParser {
         let lines = map.optional("lines").map(parseLines) ?? []
         let products = map.optional("products").map(parseProducts) ?? [:]
         let buses = map.optional("serial_buses").map(parseSerialBuses) ?? [:]
-        let devices = map.required("devices", expected: "a list of devices to poll").map {
+        // No devices: a configuration for reporting only (an engineer's workstation, a central host).
+        let devices = map.optional("devices").map {
             parseDevices($0, buses: buses, lines: lines)
         } ?? []
         let serialBuses = groupSerialBuses(devices: devices, declared: buses, root: root)

@@ -21,9 +21,20 @@ extension ConfigParser {
         if !path.hasPrefix("/") {
             map.errorAtKey(pathKey, "'\(path)' does not start with /", expected: "a URL path such as /metrics")
         }
+        // Every key is read (and checked) even when `listen` is wrong, so no other key is taken for unknown.
+        var config = HTTPConfig(host: endpoint?.host ?? "", port: endpoint?.port ?? 0, metricsPath: path)
+        if full {
+            readServerOptions(map, into: &config, pathKey: pathKey, path: path)
+        }
         guard let endpoint else { return nil }
-        var config = HTTPConfig(host: endpoint.host, port: endpoint.port, metricsPath: path)
-        guard full else { return config }
+        if full, !HostPort.isLoopback(endpoint.host), config.plantToken == nil, config.dashboard || !config.metricsOpen {
+            map.errorAtKey("listen", "\(endpoint.host):\(endpoint.port) is beyond loopback and no plant token is set",
+                           expected: "plant_token_file or plant_token_env (every request there needs a token), or listen on 127.0.0.1")
+        }
+        return config
+    }
+
+    private func readServerOptions(_ map: MappingReader, into config: inout HTTPConfig, pathKey: String, path: String) {
         config.metricsOpen = map.optional("metrics_open")?.bool() ?? false
         config.dashboard = map.optional("dashboard")?.bool() ?? true
         config.amberMargin = map.optional("amber_margin").flatMap(fraction) ?? config.amberMargin
@@ -38,13 +49,27 @@ extension ConfigParser {
         } else if let environment {
             config.plantToken = .environment(environment)
         } else if let file {
-            if let problem = Self.secretFileProblem(file, kind: "token", holding: "the plant token") {
+            if let problem = Self.secretFileProblem(file, kind: "token", holding: "the plant token") ?? Self.plantTokenProblem(file) {
                 map.errorAtKey("plant_token_file", problem.message, expected: problem.expected)
             } else {
                 config.plantToken = .file(file)
             }
         }
-        return config
+    }
+
+    /// A plant token must be long enough not to be guessed and fit a browser's cookie as it is.
+    static func plantTokenProblem(_ path: String) -> (message: String, expected: String)? {
+        guard let token = try? SecretSource.file(path).load("the plant token").get() else {
+            return ("token file '\(path)' is empty", "a token of 16 or more characters, e.g. openssl rand -hex 32 > \(path)")
+        }
+        if token.count < 16 {
+            return ("the plant token in '\(path)' has \(token.count) characters", "16 or more, e.g. openssl rand -hex 32 > \(path)")
+        }
+        if token.unicodeScalars.contains(where: { !(CharacterSet.alphanumerics.contains($0) && $0.isASCII) && !"-._~+/=".unicodeScalars.contains($0) }) {
+            return ("the plant token in '\(path)' has characters a browser cookie cannot hold",
+                    "letters, digits and - . _ ~ + / = only, e.g. openssl rand -hex 32 > \(path)")
+        }
+        return nil
     }
 
     /// `customers:` NAME → `products: [...]`, each a product of `products:`.

@@ -40,27 +40,41 @@ enum ChartPanels {
             let days = points / max(1, time.shifts.count) + 2
             return quarterFloor(now.storeMicroseconds - Int64(days) * 86_400_000_000)
         case let .units(size)?:
-            return try LatestUnitQuery.time(db, line: chart.line, station: chart.station, program: chart.program, offset: points * size)
+            return try LatestUnitQuery.time(db, line: chart.line, station: chart.station, program: chart.program, offset: points * size - 1)
         case nil:
-            return try LatestUnitQuery.time(db, line: chart.line, station: chart.station, program: chart.program, offset: points)
+            return try LatestUnitQuery.time(db, line: chart.line, station: chart.station, program: chart.program, offset: points - 1)
         }
     }
 
-    /// The chart's latest `points` (or the window `since`..`until` when given), with its alerts as rings.
-    /// `alertIDs`: the plant's view; a customer's rings are labelled without the plant-wide alert numbers.
-    static func view(_ db: Database, _ chart: ChartConfig, points: Int, since: Int64? = nil, until: Int64? = nil,
-                     configuration: SMTQConfig.Configuration, alerts: [AlertListRow], alertIDs: Bool, now: Date) throws -> ChartView {
+    /// The chart over its latest `points` subgroups, or over `since`..`until`: one window for every dashboard
+    /// view of a chart (line page, chart page, `/api/charts`), so all show the same phase I limits.
+    static func report(_ db: Database, _ chart: ChartConfig, points: Int, since: Int64?, until: Int64?,
+                       configuration: SMTQConfig.Configuration, now: Date) throws -> SPCReport {
         let from = try since ?? self.since(db, chart, points: points, time: configuration.time, now: now)
+        var report = try SPCReportQuery.run(db, chart: chart, scope: ReportScope(since: from, until: until), time: configuration.time)
+        if since == nil, report.subgroups.count > points {
+            let extra = report.subgroups.count - points
+            report.subgroups.removeFirst(extra)
+            report.result = report.result.droppingFirst(extra)
+        }
+        return report
+    }
+
+    /// The chart over its window (`report`), its last `show` subgroups drawn (all: nil), with its alerts as rings.
+    /// `alertIDs`: the plant's view; a customer's rings are labelled without the plant-wide alert numbers.
+    static func view(_ db: Database, _ chart: ChartConfig, points: Int, show: Int? = nil, since: Int64? = nil, until: Int64? = nil,
+                     configuration: SMTQConfig.Configuration, alerts: [AlertListRow], alertIDs: Bool, now: Date) throws -> ChartView {
         var report: SPCReport
         do {
-            report = try SPCReportQuery.run(db, chart: chart, scope: ReportScope(since: from, until: until), time: configuration.time)
+            report = try self.report(db, chart, points: points, since: since, until: until, configuration: configuration, now: now)
         } catch let error as SPCReportQuery.NoData {
             return ChartView(chart: chart, caption: "\(error)", svg: nil, points: 0, signals: 0)
         } catch let error as ChartError {
             return ChartView(chart: chart, caption: "cannot draw yet: \(error)", svg: nil, points: 0, signals: 0)
         }
-        if since == nil, report.subgroups.count > points {
-            let extra = report.subgroups.count - points
+        let caption = SPCReportRender.caption(report)
+        if let show, report.subgroups.count > show {
+            let extra = report.subgroups.count - show
             report.subgroups.removeFirst(extra)
             report.result = report.result.droppingFirst(extra)
         }
@@ -76,19 +90,18 @@ enum ChartPanels {
         }
         let zone = TimeZone(identifier: configuration.time.timeZone) ?? TimeZone(identifier: "UTC")!
         let svg = ChartSVG.render(report.result, title: title(chart), labels: labels, times: starts, timeZone: zone, annotations: annotations)
-        return ChartView(chart: chart, caption: SPCReportRender.caption(report), svg: svg, points: report.subgroups.count,
-                         signals: report.result.signalCount)
+        return ChartView(chart: chart, caption: caption, svg: svg, points: report.subgroups.count, signals: report.result.signalCount)
     }
 }
 
 extension ChartResult {
-    /// Points with at least one signal, over every plotted series.
+    /// Subgroups with a signal in any of the plotted series (a point and its moving range count once).
     var signalCount: Int {
-        func count(_ series: ChartSeries) -> Int { series.points.filter { !$0.signals.isEmpty }.count }
+        func signalled(_ series: ChartSeries) -> [Int] { series.points.filter { !$0.signals.isEmpty }.map(\.index) }
         switch self {
-        case let .attribute(_, series), let .ewma(_, series): return count(series)
-        case let .subgroups(_, _, xbar, spread): return count(xbar) + count(spread)
-        case let .imr(_, individuals, movingRange): return count(individuals) + count(movingRange)
+        case let .attribute(_, series), let .ewma(_, series): return Set(signalled(series)).count
+        case let .subgroups(_, _, xbar, spread): return Set(signalled(xbar) + signalled(spread)).count
+        case let .imr(_, individuals, movingRange): return Set(signalled(individuals) + signalled(movingRange)).count
         case let .cusum(_, _, _, _, points): return points.filter { !$0.signals.isEmpty }.count
         case .capability: return 0
         }

@@ -56,37 +56,6 @@ struct StationTile: Sendable {
     var devices: [DashboardDevice]
 }
 
-/// The current shift (or day, without shifts) and hour in the plant's time zone.
-struct ShiftClock: Sendable {
-    var shiftName: String
-    var shiftStart: Date
-    var hourStart: Date
-
-    init(now: Date, time: TimeConfig) {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: time.timeZone) ?? TimeZone(identifier: "UTC")!
-        hourStart = calendar.dateInterval(of: .hour, for: now)?.start ?? now
-        let midnight = calendar.startOfDay(for: now)
-        var best: (ShiftConfig, Date)?
-        for dayOffset in [-1, 0] {
-            guard let day = calendar.date(byAdding: .day, value: dayOffset, to: midnight) else { continue }
-            for shift in time.shifts {
-                guard let start = calendar.date(bySettingHour: shift.startMinute / 60, minute: shift.startMinute % 60, second: 0, of: day),
-                      start <= now else { continue }
-                if best == nil || start > best!.1 { best = (shift, start) }
-            }
-        }
-        guard let (shift, start) = best else {
-            (shiftName, shiftStart) = ("today", midnight)
-            return
-        }
-        // In a gap between shifts the count starts where the last shift ended.
-        let minutes = (shift.endMinute - shift.startMinute + 1440) % 1440
-        let end = calendar.date(byAdding: .minute, value: minutes, to: start) ?? start
-        (shiftName, shiftStart) = end <= now ? ("between shifts", end) : (shift.name, start)
-    }
-}
-
 /// Everything the line page shows except the charts, for one viewer at one moment.
 struct LineSnapshot: Sendable {
     var line: String
@@ -144,7 +113,8 @@ enum LineBoard {
         var tiles: [StationTile] = []
         for station in stations {
             let last = try LatestUnitQuery.run(db, line: line, station: station, programs: programs)
-            let products = (shift[station] ?? [:]).keys.sorted().map { program -> ProductFigures in
+            let ran = (shift[station] ?? [:]).filter { $0.value.units > 0 }.keys.sorted()
+            let products = ran.map { program -> ProductFigures in
                 let target = configuration.products[program]?.targets.fpy
                 let inHour = hour[station]?[program], inShift = shift[station]?[program]
                 return ProductFigures(program: program, target: target, hourUnits: inHour?.units ?? 0, hourFPY: inHour?.fpy,

@@ -76,12 +76,17 @@ enum Assets {
         .login{max-width:28em;margin:4em auto;background:#fff;padding:1.5em;border-radius:8px;border:1px solid var(--line)}
         .login input{width:100%;margin:.5em 0}
         @media (max-width:700px){.tile .big{font-size:3em}.cols,.charts{grid-template-columns:1fr}main{padding:.5em}
-        table{font-size:.85em}th,td{padding:.25em .3em}td.note{min-width:12em}.panel{padding:.4em}}
+        table{font-size:.85em}th,td{padding:.25em .3em}.panel{padding:.4em}
+        #alerts table,#alerts tbody,#alerts tr,#alerts td{display:block;width:100%;text-align:left;white-space:normal}
+        #alerts thead{display:none}#alerts tr{border-bottom:1px solid var(--line);padding:.3em 0}#alerts td{border:0;padding:.1em 0}
+        .plot{overflow-x:auto}.plot svg{min-width:640px}}
         @page{size:A4;margin:12mm}
         @media print{header,#live,form.ack{display:none}body{background:#fff}main{max-width:none;padding:0}
         .tiles{grid-template-columns:repeat(2,1fr)}.tile{color:#000;background:#fff !important;border:3px solid var(--idle)}
         .tile.state-green{border-color:var(--green)}.tile.state-amber{border-color:var(--amber)}.tile.state-red{border-color:var(--red)}
-        .tile a{color:#000}.charts,.cols{grid-template-columns:1fr}figure,.panel,.tile{break-inside:avoid}}
+        .tile a{color:#000}.charts,.cols{grid-template-columns:1fr}figure,.panel,.tile{break-inside:avoid}
+        .tile .state-word{display:inline}}
+        .state-word{display:none;font-weight:bold}
         """
 
     /// Live updates: one EventSource per page; a `sections` event replaces the page's sections by id, a

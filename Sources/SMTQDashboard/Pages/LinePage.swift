@@ -58,7 +58,8 @@ struct LinePage {
             default: target = "\(tile.products.count) products"
             }
             html += "<article class=\"tile state-\(tile.state.rawValue)\" data-station=\"\(esc(tile.station))\" data-state=\"\(tile.state.rawValue)\">"
-            html += "<h3><span>\(esc(tile.station))</span><span class=\"small\">\(target)</span></h3>"
+            html += "<h3><span>\(esc(tile.station)) <span class=\"state-word\">\(Self.stateWord(tile.state))</span></span>"
+                + "<span class=\"small\">\(target)</span></h3>"
             html += "<div class=\"caption\">FPY this hour</div>"
             html += "<div class=\"big\" data-field=\"fpy-hour\">\(percent(tile.hourFPY))</div>"
             html += "<div class=\"row\"><span>hour: <b data-field=\"units-hour\">\(tile.hourUnits)</b> units</span>"
@@ -88,6 +89,17 @@ struct LinePage {
         return html.isEmpty ? "<p>No stations on this line.</p>" : html
     }
 
+    /// The tile's state in words, for print (on paper the colour is only a border).
+    static func stateWord(_ state: TileState) -> String {
+        switch state {
+        case .green: "on target"
+        case .amber: "just below target"
+        case .red: "BELOW TARGET"
+        case .neutral: "no target"
+        case .idle: "no units"
+        }
+    }
+
     func pareto() -> String {
         guard !snapshot.pareto.isEmpty else { return "<p>No defects this shift.</p>" }
         var html = "<table><thead><tr><th class=\"text\">refdes · code</th><th>defects</th><th>%</th><th>cum. %</th></tr></thead><tbody>"
@@ -105,8 +117,10 @@ struct ChartFigure {
 
     func render() -> String {
         let name = esc(view.chart.name)
+        // The caption begins with the chart's name: the name becomes the link.
+        let rest = view.caption.hasPrefix(view.chart.name + ": ") ? String(view.caption.dropFirst(view.chart.name.count + 2)) : view.caption
         return "<figure data-chart=\"\(name)\"><div class=\"plot\">\(plot())</div>"
-            + "<figcaption><a href=\"/charts/\(pathSegment(view.chart.name))\">\(name)</a>: \(esc(view.caption))</figcaption></figure>\n"
+            + "<figcaption><a href=\"/charts/\(pathSegment(view.chart.name))\">\(name)</a>: \(esc(rest))</figcaption></figure>\n"
     }
 
     func plot() -> String {

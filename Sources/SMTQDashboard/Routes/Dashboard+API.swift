@@ -32,11 +32,12 @@ extension Dashboard {
                 switch self.window(request, configuration: configuration) {
                 case let .failure(problem): return Responses.badRequest(problem.message, request: request)
                 case let .success((since, until)):
+                    let points = Self.points(request)
                     let body = try await self.pages.read { db -> String in
-                        let from = try since ?? ChartPanels.since(db, chart, points: Self.chartPagePoints, time: configuration.time, now: Date())
                         let header: [(String, JSONValue)] = [("report", .string("spc")), ("time_zone", .string(configuration.time.timeZone))]
                         do {
-                            let report = try SPCReportQuery.run(db, chart: chart, scope: ReportScope(since: from, until: until), time: configuration.time)
+                            let report = try ChartPanels.report(db, chart, points: points, since: since, until: until,
+                                                                configuration: configuration, now: Date())
                             return SPCReportRender.json(report, labels: SPCReportRender.labels(report.subgroups, time: configuration.time), header: header)
                         } catch let error as SPCReportQuery.NoData {
                             return SPCReportRender.emptyJSON(chart, header: header, message: "\(error)")

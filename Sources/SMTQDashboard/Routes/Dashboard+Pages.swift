@@ -76,7 +76,7 @@ extension Dashboard {
             let snapshot = try LineBoard.read(db, line: line, viewer: viewer, configuration: configuration, devices: devices,
                                               margin: margin, now: now)
             let alerts = try AlertStore.list(since: now.addingTimeInterval(-7 * 86_400), programs: viewer.programs, limit: 200, db)
-            let views = try charts.map { try ChartPanels.view(db, $0, points: Self.linePoints, configuration: configuration, alerts: alerts,
+            let views = try charts.map { try ChartPanels.view(db, $0, points: Self.chartPagePoints, show: Self.linePoints, configuration: configuration, alerts: alerts,
                                                              alertIDs: viewer.isPlant, now: now) }
             return (snapshot, views)
         }
@@ -95,7 +95,7 @@ extension Dashboard {
         case let .failure(problem): return Responses.badRequest(problem.message, request: request)
         case let .success(value): bounds = value
         }
-        let points = request.uri.queryParameters.get("points").flatMap { Int($0) }.map { min(max($0, 10), 5_000) } ?? Self.chartPagePoints
+        let points = Self.points(request)
         let (view, alerts) = try await pages.read { db -> (ChartView, [AlertListRow]) in
             let now = Date()
             let alerts = try AlertStore.list(since: now.addingTimeInterval(-30 * 86_400), programs: viewer.programs, limit: 500, db)
@@ -111,6 +111,11 @@ extension Dashboard {
         let live = bounds.0 == nil && bounds.1 == nil && points == Self.chartPagePoints
         return Responses.html(shell(viewer, title: name, stream: live ? "/events?chart=\(pathSegment(name))" : nil)
             .render(DetailPages.chart(view, alerts: table), page: "chart"))
+    }
+
+    /// `?points=N` (10 to 5000), else the default window.
+    static func points(_ request: Request) -> Int {
+        request.uri.queryParameters.get("points").flatMap { Int($0) }.map { min(max($0, 10), 5_000) } ?? chartPagePoints
     }
 
     /// A serial's results the viewer may see (a customer: its products' only).

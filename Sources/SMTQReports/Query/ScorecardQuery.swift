@@ -63,6 +63,8 @@ public struct Scorecard: Sendable {
     public var customer: String
     public var since: Int64
     public var until: Int64
+    /// The plant's time zone (weeks and the period are local).
+    public var timeZone: String
     public var weeks: [ScorecardWeek]
     /// By product (the customer's order), then metric, station and measurement.
     public var rows: [ScorecardRow]
@@ -108,12 +110,21 @@ public enum ScorecardQuery {
                 add(try figures(db, product: config, metrics: metrics, since: week.since, until: week.until, configuration: configuration),
                     week: offset)
             }
+            // Metrics in their order, stations in their line's route order, measurements by name.
+            func place(_ station: String) -> (String, Int, String) {
+                let parts = station.split(separator: "/", maxSplits: 1).map(String.init)
+                guard parts.count == 2 else { return (station, Int.max, station) }
+                return (parts[0], configuration.line(named: parts[0])?.route.firstIndex(of: parts[1]) ?? Int.max, parts[1])
+            }
+            let order = ScorecardMetric.allCases
             rows += productRows.sorted { a, b in
-                let order = ScorecardMetric.allCases
-                return (order.firstIndex(of: a.metric)!, a.station, a.measurement ?? "") < (order.firstIndex(of: b.metric)!, b.station, b.measurement ?? "")
+                let (lineA, indexA, nameA) = place(a.station), (lineB, indexB, nameB) = place(b.station)
+                return (order.firstIndex(of: a.metric)!, lineA, indexA, nameA, a.measurement ?? "")
+                    < (order.firstIndex(of: b.metric)!, lineB, indexB, nameB, b.measurement ?? "")
             }
         }
-        return Scorecard(customer: customer.name, since: since, until: until, weeks: weeks, rows: rows, productsWithoutTargets: withoutTargets)
+        return Scorecard(customer: customer.name, since: since, until: until, timeZone: configuration.time.timeZone, weeks: weeks, rows: rows,
+                         productsWithoutTargets: withoutTargets)
     }
 
     private struct Place: Hashable {

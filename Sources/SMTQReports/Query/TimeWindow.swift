@@ -15,7 +15,7 @@ public struct TimeWindow: Sendable {
         self.now = now
     }
 
-    public static let expected = "an RFC 3339 time (2026-11-24T08:00:00Z), a date (2026-11-24), a duration back from now (24h, 7d), today, yesterday or shift"
+    public static let expected = "an RFC 3339 time (2026-11-24T08:00:00Z), a date (2026-11-24), a duration back from now (24h, 7d), today, yesterday or shift (the local day without shifts)"
 
     private var calendar: Calendar {
         var calendar = Calendar(identifier: .gregorian)
@@ -31,7 +31,7 @@ public struct TimeWindow: Sendable {
         case "now": return now
         case "today": return calendar.startOfDay(for: now)
         case "yesterday": return calendar.date(byAdding: .day, value: -1, to: calendar.startOfDay(for: now))
-        case "shift": return currentShiftStart()
+        case "shift": return ShiftClock(now: now, time: TimeConfig(timeZone: zone.identifier, shifts: shifts)).shiftStart
         default: break
         }
         if let duration = DurationText.parse(text), duration > .zero {
@@ -44,21 +44,5 @@ public struct TimeWindow: Sendable {
             return [check.year, check.month, check.day] == parts.map(Optional.some) ? date : nil
         }
         return nil
-    }
-
-    /// The start of the shift `now` is in, or of the latest one that started before now.
-    func currentShiftStart() -> Date? {
-        let midnight = calendar.startOfDay(for: now)
-        var starts: [Date] = []
-        for dayOffset in [-1, 0] {
-            guard let day = calendar.date(byAdding: .day, value: dayOffset, to: midnight) else { continue }
-            for shift in shifts {
-                if let start = calendar.date(bySettingHour: shift.startMinute / 60, minute: shift.startMinute % 60, second: 0, of: day),
-                   start <= now {
-                    starts.append(start)
-                }
-            }
-        }
-        return starts.max()
     }
 }

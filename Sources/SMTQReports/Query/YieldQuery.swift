@@ -127,6 +127,32 @@ public enum YieldQuery {
                                           defects: row[6], falseCalls: row[7]))
             }
         }
+        // A station of a configured route without units in the window is a row of its own (0 units, undefined
+        // ratios), for every combination of the other keys its line has rows for.
+        if !rowKeys.contains(.device) {
+            let stationIndex = rowKeys.firstIndex(of: .station)!
+            let lineIndex = rowKeys.firstIndex(of: .line)!
+            let present = Set(groups.keys)
+            for key in present {
+                guard let route = configuration.line(named: key[lineIndex])?.route else { continue }
+                for station in route where scope.station == nil || scope.station == station {
+                    var missing = key
+                    missing[stationIndex] = station
+                    guard groups[missing] == nil else { continue }
+                    groups[missing] = (StationYield(), true, [])
+                    firstTimes[missing] = firstTimes[key]
+                }
+            }
+            if let line = scope.line, let route = configuration.line(named: line)?.route, groups.isEmpty, rowKeys.count == 2 {
+                for station in route where scope.station == nil || scope.station == station {
+                    groups[[line, station]] = (StationYield(), true, [])
+                }
+            }
+        }
+        /// Stations in their line's route order, then the others by name.
+        func stationOrder(_ line: String, _ station: String) -> (Int, String) {
+            (configuration.line(named: line)?.route.firstIndex(of: station) ?? Int.max, station)
+        }
         let rows = groups.map { key, value in
             YieldRow(keys: Dictionary(uniqueKeysWithValues: zip(rowKeys.map(\.rawValue), key)), figures: value.0,
                      opportunitiesKnown: value.1, programs: value.2, firstTime: firstTimes[key] ?? 0)
@@ -134,6 +160,8 @@ public enum YieldQuery {
             for key in rowKeys {
                 if [.day, .hour, .shift].contains(key) {
                     if a.keys[key.rawValue] != b.keys[key.rawValue] { return a.firstTime < b.firstTime }
+                } else if key == .station, a.keys["station"] != b.keys["station"] {
+                    return stationOrder(a.keys["line"]!, a.keys["station"]!) < stationOrder(b.keys["line"]!, b.keys["station"]!)
                 } else if a.keys[key.rawValue] != b.keys[key.rawValue] {
                     return a.keys[key.rawValue]! < b.keys[key.rawValue]!
                 }

@@ -56,16 +56,22 @@ extension ChartSVG {
         static let rowHeight = 11.0
 
         let top: Double
+        let bottom: Double
         private(set) var drawn: [(x: Double, y: Double)] = []
         private(set) var counts: [String: Int] = [:]
 
-        init(top: Double) { self.top = top }
+        init(top: Double, bottom: Double = .infinity) {
+            self.top = top
+            self.bottom = bottom
+        }
 
-        /// Counts the point's rules and draws its first rule's short name just above it, or a row higher, when free.
+        /// Counts the point's rules and draws its first rule's short name just above it, a row higher, or (a point
+        /// at the top of the plot) just below it, where free.
         mutating func add(_ signals: [String], x: Double, y: Double, on canvas: inout SVGCanvas) {
             for signal in Set(signals) { counts[signal, default: 0] += 1 }
             guard let first = signals.first else { return }
-            for row in [y - 8, y - 8 - Self.rowHeight - 1] where row >= top + 9 && isFree(x: x, y: row) {
+            let rows = [y - 8, y - 8 - Self.rowHeight - 1, y + 15, y + 15 + Self.rowHeight + 1]
+            for row in rows where row >= top + 9 && row <= bottom - 2 && isFree(x: x, y: row) {
                 canvas.text(x, row, Self.shortName(first), size: 9, anchor: "middle", fill: "#d32f2f")
                 drawn.append((x, row))
                 return

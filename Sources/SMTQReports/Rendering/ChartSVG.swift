@@ -93,7 +93,8 @@ public enum ChartSVG {
         if !isCusum {
             for (k, colour) in [(2.0, "#f0c36d"), (1.0, "#9ccc9c")] {
                 for sign in [1.0, -1.0] {
-                    canvas.polyline(stepped(panel.points, x: x, step: step) { y($0.center + sign * k * $0.sigma) },
+                    // A zone beyond a limit (a p chart's LCL held at 0) is drawn on the limit, not outside the plot.
+                    canvas.polyline(stepped(panel.points, x: x, step: step) { y(min(max($0.center + sign * k * $0.sigma, $0.lcl), $0.ucl)) },
                                     stroke: colour, dash: "3 3")
                 }
             }
@@ -117,7 +118,7 @@ public enum ChartSVG {
         if let second = panel.secondValues {
             canvas.polyline(second.enumerated().map { (x($0.offset), y($0.element)) }, stroke: "#6a3d9a", width: 1.2)
         }
-        var marks = SignalMarks(top: top)
+        var marks = SignalMarks(top: top, bottom: bottom)
         for (offset, point) in panel.points.enumerated() {
             guard var value = point.value else { continue }
             if let second = panel.secondValues, point.signals == ["cusum_lower"] { value = second[offset] }

@@ -33,7 +33,7 @@ public enum ScorecardRender {
 
     public static func table(_ card: Scorecard) -> String {
         var text = "customer \(card.customer), \(period(card)): \(card.met) met, \(card.missed) missed\n"
-        let header = ["product", "target", "where", "goal", "actual", "n", "verdict"] + card.weeks.map(\.label)
+        let header = ["product", "target", "where", "goal", "actual", "n", "verdict"] + card.weeks.map { weekHeading($0, card.timeZone) }
         text += TextTable.render(header: header, rows: card.rows.map { row in
             [row.product, row.metric.rawValue, place(row), target(row), format(row.metric, row.actual), String(row.count), verdict(row.met)]
                 + row.weeks.map { format(row.metric, $0) }
@@ -59,8 +59,22 @@ public enum ScorecardRender {
             .render() + "\n"
     }
 
+    /// "2026-11-02 00:00 to 2026-12-02 03:10 Europe/Berlin".
     static func period(_ card: Scorecard) -> String {
-        "\(RFC3339.string(from: Date(storeMicroseconds: card.since))) to \(RFC3339.string(from: Date(storeMicroseconds: card.until)))"
+        "\(local(card.since, card.timeZone, "yyyy-MM-dd HH:mm")) to \(local(card.until, card.timeZone, "yyyy-MM-dd HH:mm")) \(card.timeZone)"
+    }
+
+    static func local(_ time: Int64, _ zone: String, _ format: String) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: zone) ?? TimeZone(identifier: "UTC")
+        formatter.dateFormat = format
+        return formatter.string(from: Date(storeMicroseconds: time))
+    }
+
+    /// A week's column heading: "W45 11-02" (its ISO week and the date it starts, or the period's start).
+    static func weekHeading(_ week: ScorecardWeek, _ zone: String) -> String {
+        "\(week.label.split(separator: "-").last ?? "") \(local(week.since, zone, "MM-dd"))"
     }
 
     /// The scorecard as an HTML fragment (a summary line and one table), for a page of its own or the dashboard.
@@ -71,14 +85,15 @@ public enum ScorecardRender {
         guard !card.rows.isEmpty else {
             return html + "<p>No targets to check: set <code>products.&lt;name&gt;.targets</code> for this customer's products.</p>\n"
         }
-        html += "<div class=\"scroll\"><table class=\"scorecard\"><thead><tr><th>product</th><th>target</th><th>where</th><th>goal</th>"
-            + "<th>actual</th><th>n</th><th>verdict</th>" + card.weeks.map { "<th>\(escape($0.label))</th>" }.joined() + "</tr></thead><tbody>\n"
+        html += "<div class=\"scroll\"><table class=\"scorecard\"><thead><tr><th class=\"text\">product</th><th class=\"text\">target</th><th class=\"text\">where</th><th>goal</th>"
+            + "<th>actual</th><th>n</th><th>verdict</th>"
+            + card.weeks.map { "<th title=\"\(escape($0.label))\">\(escape(weekHeading($0, card.timeZone)))</th>" }.joined() + "</tr></thead><tbody>\n"
         for row in card.rows {
             let verdictClass = row.met == false ? "miss" : row.met == true ? "met" : "none"
-            html += "<tr data-product=\"\(escape(row.product))\" data-metric=\"\(row.metric.rawValue)\"><td>\(escape(row.product))</td>"
-                + "<td>\(row.metric.rawValue)</td><td>\(escape(place(row)))</td><td>\(escape(target(row)))</td>"
+            html += "<tr data-product=\"\(escape(row.product))\" data-metric=\"\(row.metric.rawValue)\"><td class=\"text\">\(escape(row.product))</td>"
+                + "<td class=\"text\">\(row.metric.rawValue)</td><td class=\"text\">\(escape(place(row)))</td><td>\(escape(target(row)))</td>"
                 + "<td class=\"\(verdictClass)\">\(format(row.metric, row.actual))</td><td>\(row.count)</td>"
-                + "<td class=\"\(verdictClass)\">\(verdict(row.met))</td>"
+                + "<td class=\"text \(verdictClass)\">\(verdict(row.met))</td>"
             for value in row.weeks {
                 let met = value.map { row.metric.meets($0, row.target) }
                 html += "<td class=\"\(met == false ? "miss" : "")\">\(format(row.metric, value))</td>"
@@ -95,7 +110,7 @@ public enum ScorecardRender {
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(SVGCanvas.escape(title))</title><style>\(HTMLReport.style)td.met{color:#1b5e20}</style></head><body>
+            <title>\(SVGCanvas.escape(title))</title><style>\(HTMLReport.style)td.met{color:#1b5e20}th.text,td.text{text-align:left}</style></head><body>
             <h1>\(SVGCanvas.escape(title))</h1>
             <p class="meta">generated \(SVGCanvas.escape(generated))</p>
             \(fragment(card))</body></html>

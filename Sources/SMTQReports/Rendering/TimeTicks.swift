@@ -5,8 +5,10 @@ import SMTQStore
 /// the two points around its time, and the step is the finest one that gives at most `maximumCount` ticks
 /// at least `minimumSpacing` pixels apart. Pure: only the calendar arithmetic of the given time zone.
 enum TimeTicks {
-    /// A tick distance: minutes dividing a day, whole local days (midnights), or calendar months.
+    /// A tick distance: seconds dividing a minute, minutes dividing a day, whole local days (midnights), or
+    /// calendar months.
     enum Step: Equatable, Sendable {
+        case seconds(Int)
         case minutes(Int)
         case days(Int)
         case months(Int)
@@ -14,6 +16,7 @@ enum TimeTicks {
         /// Roughly how long the step is, in seconds (to skip steps far too fine before listing their ticks).
         var approximateSeconds: Double {
             switch self {
+            case let .seconds(count): Double(count)
             case let .minutes(count): Double(count) * 60
             case let .days(count): Double(count) * 86_400
             case let .months(count): Double(count) * 30.44 * 86_400
@@ -22,7 +25,7 @@ enum TimeTicks {
     }
 
     /// The steps tried, finest first.
-    static let steps: [Step] = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720].map(Step.minutes)
+    static let steps: [Step] = [5, 10, 15, 30].map(Step.seconds) + [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720].map(Step.minutes)
         + [1, 2, 7, 14].map(Step.days) + [.months(1)]
 
     /// One tick: where it sits, when, and its label lines.
@@ -57,8 +60,12 @@ enum TimeTicks {
         }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
-        // Pixels per second where the points are: the median over the intervals between distinct times.
-        let rates = zip(times, times.dropFirst()).filter { $0 < $1 }.map { pixelsPerPoint * 1e6 / Double($1 - $0) }.sorted()
+        // Pixels per second where the points are: the median over the intervals between distinct times, each
+        // as wide as the points it spans (several points may share a time stamp's second).
+        let changes = [0] + times.indices.dropFirst().filter { times[$0] != times[$0 - 1] }
+        let rates = zip(changes, changes.dropFirst()).map { from, to in
+            pixelsPerPoint * Double(to - from) * 1e6 / Double(times[to] - times[from])
+        }.sorted()
         let pixelsPerSecond = rates.isEmpty ? Double.infinity : rates[rates.count / 2]
         for step in steps where step.approximateSeconds * pixelsPerSecond >= minimumSpacing * 0.95 || step == steps.last {
             guard let found = candidates(step, from: first, to: last, calendar: calendar) else { continue }
@@ -89,12 +96,20 @@ enum TimeTicks {
     static func candidates(_ step: Step, from first: Int64, to last: Int64, calendar: Calendar, limit: Int = 20_000) -> [Int64]? {
         var times: [Int64] = []
         let grid: Int64 = switch step {  // seconds between the instants looked at
+        case let .seconds(seconds): Int64(seconds)
         case let .minutes(minutes): Int64(gcd(minutes, 15) * 60)
         case .days: 86_400
         case .months: 28 * 86_400
         }
         guard (last - first) / 1_000_000 / grid < Int64(limit) else { return nil }
         switch step {
+        case .seconds:
+            // Zone offsets are whole quarter hours: a round second in UTC is one on the wall clock too.
+            var second = ceilDiv(ceilDiv(first, 1_000_000), grid) * grid
+            while second * 1_000_000 <= last {
+                times.append(second * 1_000_000)
+                second += grid
+            }
         case let .minutes(minutes):
             // Every zone's offset is a whole number of quarter hours, so a grid of gcd(step, 15) minutes in UTC
             // holds every round local time; the wall clock picks them (skipping a spring gap, twice an autumn hour).
@@ -145,8 +160,12 @@ enum TimeTicks {
     static func labelled(_ axis: Axis, calendar: Calendar) -> Axis {
         var result = axis
         var previous: DateComponents?
+        // Seconds show when a tick needs them (a seconds step with ticks between whole minutes).
+        let withSeconds = axis.step.map { if case .seconds = $0 { true } else { false } } == true
+            && axis.ticks.contains { calendar.component(.second, from: Date(storeMicroseconds: $0.time)) != 0 }
         for index in result.ticks.indices {
-            let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: Date(storeMicroseconds: result.ticks[index].time))
+            let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second],
+                                                from: Date(storeMicroseconds: result.ticks[index].time))
             let month = monthNames[(parts.month ?? 1) - 1]
             switch axis.step {
             case .days?:
@@ -155,8 +174,10 @@ enum TimeTicks {
             case .months?:
                 result.ticks[index].label = month
                 if previous?.year != parts.year { result.ticks[index].date = String(parts.year ?? 0) }
-            case .minutes?, nil:
-                result.ticks[index].label = String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
+            case .seconds?, .minutes?, nil:
+                result.ticks[index].label = withSeconds
+                    ? String(format: "%02d:%02d:%02d", parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0)
+                    : String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
                 if previous.map({ $0.year != parts.year || $0.month != parts.month || $0.day != parts.day }) ?? true {
                     result.ticks[index].date = String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
                 }

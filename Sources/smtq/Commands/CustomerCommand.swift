@@ -64,13 +64,14 @@ struct CustomerListCommand: ParsableCommand {
         var rows: [[String]] = []
         for customer in configuration.customers.values.sorted(by: { $0.name < $1.name }) {
             let mine = tokens.filter { $0.customer == customer.name }
-            rows.append([customer.name, customer.products.joined(separator: ", "), String(mine.filter { $0.revokedAt == nil }.count),
-                         mine.first.map { "#\($0.id) \(RFC3339.string(from: $0.createdAt)) by \($0.createdBy)" } ?? "-"])
+            let live = mine.filter { $0.revokedAt == nil }
+            rows.append([customer.name, customer.products.joined(separator: ", "), String(live.count),
+                         live.isEmpty ? "-" : live.map { "#\($0.id) \(RFC3339.string(from: $0.createdAt)) by \($0.createdBy)" }.joined(separator: "; ")])
         }
         for name in Set(tokens.map(\.customer)).subtracting(configuration.customers.keys).sorted() {
             rows.append([name, "(not configured: its tokens open nothing)", String(tokens.filter { $0.customer == name && $0.revokedAt == nil }.count), "-"])
         }
-        print(TextTable.render(header: ["customer", "products", "live tokens", "newest token"], rows: rows), terminator: "")
+        print(TextTable.render(header: ["customer", "products", "live", "tokens (for revoke --id)"], rows: rows), terminator: "")
     }
 }
 

@@ -142,11 +142,7 @@ enum SPCCommands {
     static func instant(_ text: String?, _ option: String, _ window: TimeWindow) throws -> Int64? {
         guard let text else { return nil }
         guard let date = window.instant(text) else {
-            if text.trimmingCharacters(in: .whitespaces) == "shift", window.shifts.isEmpty {
-                Console.error("smtq: \(option) shift: the configuration defines no shifts (add 'shifts', or give a time)")
-            } else {
-                Console.error("smtq: \(option) '\(text)' is not \(TimeWindow.expected)")
-            }
+            Console.error("smtq: \(option) '\(text)' is not \(TimeWindow.expected)")
             throw ExitCode(64)
         }
         return date.storeMicroseconds
