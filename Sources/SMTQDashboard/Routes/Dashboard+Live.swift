@@ -122,11 +122,20 @@ extension Dashboard {
                 await client.closed()
                 return false
             }
-            let first = try await group.next() ?? false
+            var done = try await group.next() ?? false
+            if !done, !client.wasDropped {
+                // Closed for a shutdown or a revoked token: the writer ends at once unless a write waits on a
+                // client that does not read; give it a moment to end the response properly.
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(1))
+                    return false
+                }
+                done = try await group.next() ?? false
+            }
             group.cancelAll()
-            return first
+            return done
         }
-        // Closed while a write waited (dropped, revoked, shutting down): the connection goes.
+        // A dropped client, or a write still waiting: the connection goes.
         guard finished else { throw StreamDropped() }
         let done = box.writer
         try await done.finish(nil)
