@@ -74,18 +74,20 @@ final class WebDriver: @unchecked Sendable {
         }
         do {
             // Ready: GET /status answers {"value": {"ready": true, "message": "ChromeDriver ready for new sessions.", …}}.
-            let deadline = ContinuousClock.now + timeout
-            while true {
-                guard process.isRunning else {
-                    throw WebDriverError("chromedriver exited with status \(process.terminationStatus): \(output())")
-                }
-                if let status = try? await call(port: port, "GET", "/status", timeout: 2), status["ready"] == .bool(true) {
-                    break
-                }
-                guard ContinuousClock.now < deadline else {
-                    throw WebDriverError("chromedriver on port \(port) not ready after \(timeout): \(output())")
-                }
-                try await Task.sleep(for: .milliseconds(100))
+            // Polled on a thread of its own with its own clock: a test runner whose concurrency pool other tests
+            // hold for a while must not turn a slow wake-up into "not ready".
+            let seconds = Double(timeout.components.seconds)
+            let ready = await Blocking.run("chromedriver-ready") { () -> Bool in
+                let deadline = Date().addingTimeInterval(seconds)
+                repeat {
+                    if let status = try? callNow(port: port, "GET", "/status", timeout: 2), status["ready"] == .bool(true) { return true }
+                    Thread.sleep(forTimeInterval: 0.1)
+                } while Date() < deadline
+                return false
+            }
+            guard ready else {
+                throw WebDriverError(process.isRunning ? "chromedriver on port \(port) not ready after \(timeout): \(output())"
+                                                       : "chromedriver exited with status \(process.terminationStatus): \(output())")
             }
             let options: JSONValue = [
                 "binary": .string(browser),
@@ -150,11 +152,16 @@ final class WebDriver: @unchecked Sendable {
     /// true, or false after `timeout`.
     func waitFor(_ condition: String, timeout: Duration = .seconds(10)) async throws -> Bool {
         let script = "try { return !!(\n\(condition)\n); } catch (e) { return false; }"
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            if try await execute(script) == .bool(true) { return true }
-            guard ContinuousClock.now < deadline else { return false }
-            try await Task.sleep(for: .milliseconds(100))
+        let body: JSONValue = ["script": .string(script), "args": []]
+        let (port, path, seconds) = (port, "/session/\(sessionID)/execute/sync", Double(timeout.components.seconds))
+        // On a thread of its own with its own clock (see `start`).
+        return try await Blocking.run("webdriver-wait") { () throws -> Bool in
+            let deadline = Date().addingTimeInterval(seconds)
+            while true {
+                if try WebDriver.callNow(port: port, "POST", path, body, timeout: 90) == .bool(true) { return true }
+                guard Date() < deadline else { return false }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
         }
     }
 
@@ -237,8 +244,14 @@ final class WebDriver: @unchecked Sendable {
     /// chromedriver's error and message: `{"value": {"error": "javascript error", "message": "…", "stacktrace": "…"}}`.
     private static func call(port: Int, _ method: String, _ path: String, _ body: JSONValue? = nil,
                              timeout: TimeInterval) async throws -> JSONValue {
+        try await Blocking.run("webdriver") { try callNow(port: port, method, path, body, timeout: timeout) }
+    }
+
+    /// `call` on the caller's thread.
+    private static func callNow(port: Int, _ method: String, _ path: String, _ body: JSONValue? = nil,
+                                timeout: TimeInterval) throws -> JSONValue {
         let data = try body.map { try JSONEncoder().encode($0) }
-        let reply = try await Blocking.run("webdriver") { try exchange(port: port, method, path, body: data, timeout: timeout) }
+        let reply = try exchange(port: port, method, path, body: data, timeout: timeout)
         let json = try? JSONDecoder().decode(JSONValue.self, from: reply.body)
         guard reply.status == 200, let json else {
             let error = json?["value"]?["error"]?.string ?? "HTTP \(reply.status)"

@@ -62,8 +62,11 @@ struct DashboardBrowserTests {
         defer { simulator.stop() }
         var daemon = try Running("smtqd", ["--config", config, "--log-level", "warning"])
         defer { daemon.stop() }
-        #expect(BinaryRunner.wait(seconds: 60) { BinaryRunner.count(database, "SELECT count(*) FROM units") >= 40 }, "\(daemon.output)")
-        try await TestNetwork.waitForListener(port: http, timeout: .seconds(30))
+        // Waits on threads of their own: this async test must not hold the concurrency pool the others share.
+        let database = self.database
+        let stored = await Blocking.run("wait-units") { BinaryRunner.wait(seconds: 60) { BinaryRunner.count(database, "SELECT count(*) FROM units") >= 40 } }
+        #expect(stored, "\(daemon.output)")
+        #expect(await Blocking.run("wait-http") { BinaryRunner.wait(seconds: 30) { TestNetwork.canConnect(port: http) } })
 
         let browser = try await WebDriver.start()
         defer { browser.quit() }
