@@ -33,12 +33,8 @@ public enum TestNetwork {
 
     /// Whether a TCP connection to 127.0.0.1:`port` succeeds now.
     public static func canConnect(port: Int) -> Bool {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = LoopbackPort.address(port: port)
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        return result == 0
+        guard let descriptor = LoopbackPort.connect(port: port, receiveTimeout: 1) else { return false }
+        close(descriptor)
+        return true
     }
 }

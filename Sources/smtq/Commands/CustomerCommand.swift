@@ -103,12 +103,18 @@ enum CustomerCommands {
     /// The configuration, checked to name the customer.
     static func configuration(_ source: ConfigurationOptions, customer: String) throws -> SMTQConfig.Configuration {
         let configuration = try ReportOptions.configuration(source)
-        guard configuration.customers[customer] != nil else {
+        _ = try self.customer(customer, in: configuration, command: "smtq customer")
+        return configuration
+    }
+
+    /// The customer named under `customers:`, else one line naming the ones there are and exit 64.
+    static func customer(_ name: String, in configuration: SMTQConfig.Configuration, command: String) throws -> CustomerConfig {
+        guard let customer = configuration.customers[name] else {
             let known = configuration.customers.keys.sorted()
-            Console.error("smtq customer: there is no customer '\(customer)' under customers: in \(configuration.file) "
-                + (known.isEmpty ? "(none is configured; add customers: {\(customer): {products: [...]}})" : "(known: \(known.joined(separator: ", ")))"))
+            Console.error("\(command): there is no customer '\(name)' under customers: in \(configuration.file) "
+                + (known.isEmpty ? "(none is configured; add customers: {\(name): {products: [...]}})" : "(known: \(known.joined(separator: ", ")))"))
             throw ExitCode(64)
         }
-        return configuration
+        return customer
     }
 }

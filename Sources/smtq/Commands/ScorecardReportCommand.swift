@@ -31,12 +31,7 @@ struct ScorecardReportCommand: ParsableCommand {
 
     func run() throws {
         let configuration = try ReportOptions.configuration(source)
-        guard let customer = configuration.customers[self.customer] else {
-            let known = configuration.customers.keys.sorted()
-            Console.error("smtq report scorecard: there is no customer '\(self.customer)' under customers: in \(configuration.file) "
-                + (known.isEmpty ? "(none is configured)" : "(known: \(known.joined(separator: ", ")))"))
-            throw ExitCode(64)
-        }
+        let customer = try CustomerCommands.customer(self.customer, in: configuration, command: "smtq report scorecard")
         let now = Date()
         let (from, to) = try SPCCommands.window(since, until, TimeWindow(time: configuration.time, now: now))
         let start = from ?? ScorecardQuery.defaultSince(now: now, time: configuration.time)

@@ -271,17 +271,12 @@ final class WebDriver: @unchecked Sendable {
 
     /// One HTTP/1.1 request to 127.0.0.1:`port` with `Connection: close`; blocks (at most `timeout` per read).
     static func exchange(port: Int, _ method: String, _ path: String, body: Data?, timeout: TimeInterval) throws -> HTTPReply {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw WebDriverError("\(method) \(path): no socket (errno \(errno))") }
+        guard let descriptor = LoopbackPort.connect(port: port, receiveTimeout: timeout.rounded(.up)) else {
+            throw WebDriverError("\(method) \(path): nothing listens on 127.0.0.1:\(port)")
+        }
         defer { close(descriptor) }
         var time = timeval(tv_sec: Int(timeout.rounded(.up)), tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
-        var address = LoopbackPort.address(port: port)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw WebDriverError("\(method) \(path): nothing listens on 127.0.0.1:\(port)") }
         var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         if let body { request += "Content-Type: application/json; charset=utf-8\r\nContent-Length: \(body.count)\r\n" }
         let bytes = Array((request + "\r\n").utf8) + Array(body ?? Data())
