@@ -41,7 +41,7 @@ public final class Dashboard: Service, Sendable {
                 guard let chart = ChartPanels.visible(viewer, configuration).first(where: { $0.name == name }) else { return nil }
                 do {
                     return try liveReader.readNow { db in
-                        let alerts = try AlertStore.list(since: Date().addingTimeInterval(-7 * 86_400), programs: viewer.programs, limit: 200, db)
+                        let alerts = try ChartPanels.recentAlerts(db, viewer: viewer, now: Date())
                         let show: Int? = if case .chart = topic { nil } else { Self.linePoints }
                         return ChartFigure(view: try ChartPanels.view(db, chart, points: Self.chartPagePoints, show: show, configuration: configuration,
                                                                       alerts: alerts, alertIDs: viewer.isPlant, now: Date())).plot()
@@ -106,10 +106,10 @@ public final class Dashboard: Service, Sendable {
                                 canAcknowledge: viewer.isPlant, showIDs: viewer.isPlant).sections()
             case let .chart(name):
                 let alerts = try reader.readNow { db in
-                    try AlertStore.list(since: now.addingTimeInterval(-7 * 86_400), programs: viewer.programs, limit: 200, db)
+                    try ChartPanels.recentAlerts(db, viewer: viewer, now: now)
                 }.filter { $0.chart == name }
                 return [("alerts", AlertTable(alerts: alerts, timeZone: configuration.time.timeZone, canAcknowledge: viewer.isPlant, showIDs: viewer.isPlant,
-                                              returnPath: "/charts/\(pathSegment(name))", now: now).render())]
+                                              emptyNote: ChartPanels.noAlerts, returnPath: "/charts/\(pathSegment(name))", now: now).render())]
             }
         } catch {
             logger.warning("cannot read the dashboard's figures", metadata: ["problem": "\(error)"])

@@ -23,6 +23,15 @@ enum ChartPanels {
         configuration.spc.charts.filter { chart in viewer.isPlant || chart.program.map { viewer.sees(program: $0) } == true }
     }
 
+    /// The alerts charts are drawn with and the chart page lists: the viewer's of the last 30 days (each view of a
+    /// chart, first paint and live, reads the same ones).
+    static func recentAlerts(_ db: Database, viewer: Viewer, now: Date) throws -> [AlertListRow] {
+        try AlertStore.list(since: now.addingTimeInterval(-30 * 86_400), programs: viewer.programs, limit: 500, db)
+    }
+
+    /// What the chart page says when a chart has no alerts in that window.
+    static let noAlerts = "No alerts on this chart in the last 30 days."
+
     static func title(_ chart: ChartConfig) -> String {
         "\(chart.name) — \(chart.type.rawValue) \(chart.line)/\(chart.station)"
             + (chart.program.map { " \($0)" } ?? "") + (chart.measurement.map { " \($0)" } ?? "")

@@ -134,11 +134,13 @@ struct AlertTable {
     var timeZone: String
     var canAcknowledge: Bool
     var showIDs: Bool
+    /// What an empty list says (the window it covers).
+    var emptyNote = "No alerts in the last 24 hours."
     var returnPath: String
     var now: Date
 
     func render() -> String {
-        guard !alerts.isEmpty else { return "<p>No alerts in the last 24 hours.</p>" }
+        guard !alerts.isEmpty else { return "<p>\(esc(emptyNote))</p>" }
         let clock = PageClock(timeZone: timeZone)
         var html = "<table><thead><tr>" + (showIDs ? "<th class=\"text\">#</th>" : "") + "<th class=\"text\">state</th><th class=\"text\">rule</th>"
             + "<th class=\"text\">started</th><th class=\"text\">what</th></tr></thead><tbody>"

@@ -28,7 +28,7 @@ extension Dashboard {
                 let serial = Self.parameter(context, "serial")
                 let entries = try await self.trace(serial, viewer: viewer)
                 guard !entries.isEmpty else {
-                    return Responses.notFound("Unit \(serial)", request: request, shell: self.shell(viewer, title: "Not found"))
+                    return Responses.notFound(request: request, shell: self.shell(viewer, title: "Not found"))
                 }
                 let main = DetailPages.unit(serial, entries: entries, timeZone: self.host.configuration.time.timeZone)
                 return Responses.html(self.shell(viewer, title: "Unit \(serial)").render(main, page: "unit"))
@@ -38,7 +38,7 @@ extension Dashboard {
             await self.guarded(request) { viewer in
                 let name = Self.parameter(context, "device")
                 guard viewer.isPlant, let device = self.host.devices().first(where: { $0.name == name }) else {
-                    return Responses.notFound("Device \(name)", request: request, shell: self.shell(viewer, title: "Not found"))
+                    return Responses.notFound(request: request, shell: self.shell(viewer, title: "Not found"))
                 }
                 return Responses.html(self.shell(viewer, title: "Device \(name)").render(DetailPages.device(device), page: "device"))
             }
@@ -51,7 +51,7 @@ extension Dashboard {
                         let customers = configuration.customers.values.sorted { $0.name < $1.name }
                         return Responses.html(self.shell(viewer, title: "Scorecards").render(DetailPages.customers(customers), page: "customers"))
                     }
-                    return Responses.notFound("That customer", request: request, shell: self.shell(viewer, title: "Not found"))
+                    return Responses.notFound(request: request, shell: self.shell(viewer, title: "Not found"))
                 }
                 switch self.window(request, configuration: configuration) {
                 case let .failure(problem): return Responses.badRequest(problem.message, request: request)
@@ -66,7 +66,7 @@ extension Dashboard {
     func linePage(_ line: String, viewer: Viewer, request: Request) async throws -> Response {
         let configuration = host.configuration
         guard LineBoard.exists(line, configuration) else {
-            return Responses.notFound("Line \(line)", request: request, shell: shell(viewer, title: "Not found"))
+            return Responses.notFound(request: request, shell: shell(viewer, title: "Not found"))
         }
         let devices = host.devices()
         let margin = http.amberMargin
@@ -75,7 +75,7 @@ extension Dashboard {
             let now = Date()
             let snapshot = try LineBoard.read(db, line: line, viewer: viewer, configuration: configuration, devices: devices,
                                               margin: margin, now: now)
-            let alerts = try AlertStore.list(since: now.addingTimeInterval(-7 * 86_400), programs: viewer.programs, limit: 200, db)
+            let alerts = try ChartPanels.recentAlerts(db, viewer: viewer, now: now)
             let views = try charts.map { try ChartPanels.view(db, $0, points: Self.chartPagePoints, show: Self.linePoints, configuration: configuration, alerts: alerts,
                                                              alertIDs: viewer.isPlant, now: now) }
             return (snapshot, views)
@@ -88,7 +88,7 @@ extension Dashboard {
     func chartPage(_ name: String, viewer: Viewer, request: Request) async throws -> Response {
         let configuration = host.configuration
         guard let chart = ChartPanels.visible(viewer, configuration).first(where: { $0.name == name }) else {
-            return Responses.notFound("Chart \(name)", request: request, shell: shell(viewer, title: "Not found"))
+            return Responses.notFound(request: request, shell: shell(viewer, title: "Not found"))
         }
         let bounds: (Int64?, Int64?)
         switch window(request, configuration: configuration) {
@@ -98,14 +98,13 @@ extension Dashboard {
         let points = Self.points(request)
         let (view, alerts) = try await pages.read { db -> (ChartView, [AlertListRow]) in
             let now = Date()
-            let alerts = try AlertStore.list(since: now.addingTimeInterval(-30 * 86_400), programs: viewer.programs, limit: 500, db)
-                .filter { $0.chart == name }
+            let alerts = try ChartPanels.recentAlerts(db, viewer: viewer, now: now).filter { $0.chart == name }
             let view = try ChartPanels.view(db, chart, points: points, since: bounds.0, until: bounds.1, configuration: configuration,
                                             alerts: alerts, alertIDs: viewer.isPlant, now: now)
             return (view, alerts)
         }
         let table = AlertTable(alerts: alerts, timeZone: configuration.time.timeZone, canAcknowledge: mayAcknowledge(viewer, request),
-                               showIDs: viewer.isPlant,
+                               showIDs: viewer.isPlant, emptyNote: ChartPanels.noAlerts,
                                returnPath: "/charts/\(pathSegment(name))", now: Date())
         // A page for a chosen window stays as it is; the default one follows the chart live.
         let live = bounds.0 == nil && bounds.1 == nil && points == Self.chartPagePoints
