@@ -42,26 +42,32 @@ final class LiveClient: Sendable {
     /// Queues a frame; false when the client was (or is now) dropped for falling behind.
     @discardableResult
     func push(_ frame: String) -> Bool {
-        let overflow = state.withLock { state -> Bool in
-            !state.closed && state.waiter == nil
-                && (state.frames.count >= Self.maxFrames || state.bytes + frame.utf8.count > Self.maxBytes)
+        enum Outcome {
+            case handed(CheckedContinuation<String?, Never>), queued, overflow, closed
         }
-        if overflow {
-            close(dropped: true)
-            return false
-        }
-        let (waiter, accepted) = state.withLock { state -> (CheckedContinuation<String?, Never>?, Bool) in
-            guard !state.closed else { return (nil, false) }
+        let outcome = state.withLock { state -> Outcome in
+            guard !state.closed else { return .closed }
             if let waiter = state.waiter {
                 state.waiter = nil
-                return (waiter, true)
+                return .handed(waiter)
             }
+            guard state.frames.count < Self.maxFrames, state.bytes + frame.utf8.count <= Self.maxBytes else { return .overflow }
             state.frames.append(frame)
             state.bytes += frame.utf8.count
-            return (nil, true)
+            return .queued
         }
-        waiter?.resume(returning: frame)
-        return accepted
+        switch outcome {
+        case let .handed(waiter):
+            waiter.resume(returning: frame)
+            return true
+        case .queued:
+            return true
+        case .overflow:
+            close(dropped: true)
+            return false
+        case .closed:
+            return false
+        }
     }
 
     /// The next frame, waiting for one; nil once the client is closed (dropped, or the request ended).

@@ -13,7 +13,7 @@ extension Dashboard {
                 let line = Self.parameter(context, "line")
                 let configuration = self.host.configuration
                 guard LineBoard.exists(line, configuration) else {
-                    return Responses.notFound("line \(line)", request: request, shell: self.shell(viewer, title: "Not found"))
+                    return Responses.notFound(request: request, shell: self.shell(viewer, title: "Not found"))
                 }
                 let devices = self.host.devices(), margin = self.http.amberMargin
                 let snapshot = try await self.pages.read { db in
@@ -27,7 +27,7 @@ extension Dashboard {
                 let name = Self.parameter(context, "chart")
                 let configuration = self.host.configuration
                 guard let chart = ChartPanels.visible(viewer, configuration).first(where: { $0.name == name }) else {
-                    return Responses.notFound("chart \(name)", request: request, shell: self.shell(viewer, title: "Not found"))
+                    return Responses.notFound(request: request, shell: self.shell(viewer, title: "Not found"))
                 }
                 switch self.window(request, configuration: configuration) {
                 case let .failure(problem): return Responses.badRequest(problem.message, request: request)
@@ -52,7 +52,7 @@ extension Dashboard {
                 let serial = Self.parameter(context, "serial")
                 let entries = try await self.trace(serial, viewer: viewer)
                 guard !entries.isEmpty else {
-                    return Responses.notFound("unit \(serial)", request: request, shell: self.shell(viewer, title: "Not found"))
+                    return Responses.notFound(request: request, shell: self.shell(viewer, title: "Not found"))
                 }
                 return Responses.json(TraceRender.json(entries, serial: serial))
             }
@@ -64,7 +64,7 @@ extension Dashboard {
                     if viewer.isPlant, request.uri.queryParameters.get("customer") == nil {
                         return Responses.badRequest("give ?customer=NAME (one of: \(configuration.customers.keys.sorted().joined(separator: ", ")))", request: request)
                     }
-                    return Responses.notFound("that customer", request: request, shell: self.shell(viewer, title: "Not found"))
+                    return Responses.notFound(request: request, shell: self.shell(viewer, title: "Not found"))
                 }
                 switch self.window(request, configuration: configuration) {
                 case let .failure(problem): return Responses.badRequest(problem.message, request: request)

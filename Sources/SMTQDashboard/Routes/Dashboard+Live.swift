@@ -41,7 +41,7 @@ extension Dashboard {
                           ChartPanels.visible(viewer, configuration).contains(where: { $0.name == chart }) {
                     topic = .chart(chart)
                 } else {
-                    return Responses.notFound("that stream", request: request, shell: self.shell(viewer, title: "Not found"))
+                    return Responses.notFound(request: request, shell: self.shell(viewer, title: "Not found"))
                 }
                 let last = request.headers[HTTPField.Name("Last-Event-ID")!] ?? request.uri.queryParameters.get("last").map { String($0) }
                 let client = self.feed.subscribe(topic, viewer: viewer, lastEventID: last,
@@ -72,7 +72,7 @@ extension Dashboard {
                     return Responses.badRequest("'by' (up to 80 characters) and 'note' (up to 500) must not be empty", request: request)
                 }
                 guard try await self.host.acknowledge(alert: id, by: by, note: note) else {
-                    return Responses.notFound("Alert \(id)", request: request, shell: self.shell(viewer, title: "Not found"))
+                    return Responses.notFound(request: request, shell: self.shell(viewer, title: "Not found"))
                 }
                 self.logger.notice("alert acknowledged from the dashboard", metadata: ["alert": "\(id)", "by": "\(by)"])
                 self.feed.tick(heartbeat: false)

@@ -50,9 +50,9 @@ enum Responses {
         return response
     }
 
-    /// 404, the same whether the thing does not exist or the viewer may not see it; `what` is only for the
-    /// caller's reading, never sent (the answer must not confirm anything).
-    static func notFound(_ what: String, request: Request, shell: PageShell) -> Response {
+    /// 404, the same whether the thing does not exist or the viewer may not see it, and naming nothing that
+    /// was asked for (the answer must not confirm anything).
+    static func notFound(request: Request, shell: PageShell) -> Response {
         if request.uri.path.hasPrefix("/api/") || !wantsHTML(request) {
             return json("{\"error\":\"not_found\"}\n", status: .notFound)
         }

@@ -13,6 +13,11 @@ enum TimeTicks {
         case days(Int)
         case months(Int)
 
+        var isSeconds: Bool {
+            if case .seconds = self { return true }
+            return false
+        }
+
         /// Roughly how long the step is, in seconds (to skip steps far too fine before listing their ticks).
         var approximateSeconds: Double {
             switch self {
@@ -161,8 +166,7 @@ enum TimeTicks {
         var result = axis
         var previous: DateComponents?
         // Seconds show when a tick needs them (a seconds step with ticks between whole minutes).
-        let withSeconds = axis.step.map { if case .seconds = $0 { true } else { false } } == true
-            && axis.ticks.contains { calendar.component(.second, from: Date(storeMicroseconds: $0.time)) != 0 }
+        let withSeconds = axis.step?.isSeconds == true && axis.ticks.contains { calendar.component(.second, from: Date(storeMicroseconds: $0.time)) != 0 }
         for index in result.ticks.indices {
             let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second],
                                                 from: Date(storeMicroseconds: result.ticks[index].time))
