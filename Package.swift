@@ -22,6 +22,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // libmodbus from Debian's libmodbus-dev, found through pkg-config.
@@ -112,11 +115,25 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The plant's central PostgreSQL: its schema, forwarding into it, and report reads from it.
+        .target(
+            name: "SMTQCentral",
+            dependencies: [
+                "SMTQCore", "SMTQConfig", "SMTQStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The daemon's composition: services, signals, systemd notification.
         .target(
             name: "SMTQDaemon",
             dependencies: [
-                "SMTQCore", "SMTQConfig", "SMTQAcquisition", "SMTQStore", "SMTQEngine", "SMTQAlerts", "SMTQDashboard",
+                "SMTQCore", "SMTQConfig", "SMTQAcquisition", "SMTQStore", "SMTQEngine", "SMTQAlerts", "SMTQDashboard", "SMTQCentral",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -130,7 +147,7 @@ let package = Package(
             name: "smtq",
             dependencies: [
                 "SMTQCore", "SMTQConfig", "SMTQModbus", "SMTQStore", "SMTQAcquisition", "SMTQSimulator", "SMTQStatistics",
-                "SMTQEngine", "SMTQReports", "SMTQDaemon", "SMTQAlerts", "SMTQDashboard", .product(name: "GRDB", package: "GRDB.swift"),
+                "SMTQEngine", "SMTQReports", "SMTQDaemon", "SMTQAlerts", "SMTQDashboard", "SMTQCentral", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import SMTQAcquisition
 import SMTQAlerts
+import SMTQCentral
 import SMTQConfig
 import SMTQCore
 import SMTQDashboard
@@ -51,6 +52,8 @@ public final class Pipeline: Sendable {
     public let alerts: AlertParts
     /// The dashboard, when the HTTP server serves one.
     public let dashboard: Dashboard?
+    /// Forwarding to the central database, when `forward.postgres` is configured.
+    public let forwarder: Forwarder?
     let board: StatusBoard
     let options: PipelineOptions
     let logger: Logger
@@ -87,7 +90,7 @@ public final class Pipeline: Sendable {
         do {
             var storeLogger = logger
             storeLogger[metadataKey: "part"] = "store"
-            writer = try StoreWriter(options: configuration.storage, logger: storeLogger)
+            writer = try StoreWriter(options: configuration.storage, logger: storeLogger, holdUnforwarded: configuration.central != nil)
             reader = try StoreDatabase.openReadOnly(path: configuration.storage.databasePath)
             // The status board reads on its own connection: the engine's may be busy re-reading its charts.
             statusReader = try StoreDatabase.openReadOnly(path: configuration.storage.databasePath)
@@ -119,6 +122,18 @@ public final class Pipeline: Sendable {
         } else {
             dashboard = nil
         }
+        if let central = configuration.central {
+            var forwardLogger = logger
+            forwardLogger[metadataKey: "part"] = "forward"
+            do {
+                forwarder = try Forwarder(config: central, databasePath: configuration.storage.databasePath,
+                                          confirmation: .writer(writer), logger: forwardLogger)
+            } catch {
+                throw PipelineError(message: "cannot open the database for forwarding: \(error)")
+            }
+        } else {
+            forwarder = nil
+        }
         engine.onPoint { [board, alerts, dashboard] point in
             board.record(point)
             alerts.evaluator.receive(point)
@@ -149,8 +164,10 @@ public final class Pipeline: Sendable {
         }
         // Reverse order on shutdown: supervisor, pollers, writer, engine, the alert evaluator (it sees the
         // engine's last points), the dispatcher (it finishes the delivery in progress), HTTP.
-        services += [alerts.dispatcher, AlertEvaluatorService(evaluator: alerts.evaluator), EngineService(engine: engine), WriterService(writer: writer, timeout: options.writerShutdownTimeout),
-                     CollectorService(collector: collector), SupervisorService(pipeline: self)]
+        services += [alerts.dispatcher, AlertEvaluatorService(evaluator: alerts.evaluator), EngineService(engine: engine), WriterService(writer: writer, timeout: options.writerShutdownTimeout)]
+        // Stops before the writer, so its last confirmed position is still stored.
+        if let forwarder { services.append(forwarder) }
+        services += [CollectorService(collector: collector), SupervisorService(pipeline: self)]
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         if let stopAfter = options.stopAfter {
@@ -189,6 +206,10 @@ public final class Pipeline: Sendable {
         if next.storage != old.storage {
             notes.append("storage settings changed: they apply after a restart (systemctl restart smtqd)")
             next.storage = old.storage
+        }
+        if next.central != old.central {
+            notes.append("forward settings changed: they apply after a restart")
+            next.central = old.central
         }
         if next.http != old.http {
             notes.append("http settings changed: they apply after a restart")

@@ -8,7 +8,7 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(help: "The configuration file (default: /etc/smtq/smtq.yaml).")
     var config: String?
 
-    @Option(help: "The SQLite database file (default: the configuration's storage.database).")
+    @Option(help: "The SQLite database file (default: the configuration's storage.database), or postgresql://USER@HOST/DB for the central database (reports, trace, export).")
     var db: String?
 
     /// The loaded configuration, with `--db` applied; a configuration problem is reported and exits 78.

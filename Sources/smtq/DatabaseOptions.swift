@@ -5,7 +5,7 @@ import SMTQConfig
 /// Where the database is: `--db PATH`, or the `storage.database` of `--config FILE`, or of the default
 /// configuration /etc/smtq/smtq.yaml when it exists.
 struct DatabaseOptions: ParsableArguments {
-    @Option(help: "The SQLite database file.")
+    @Option(help: "The SQLite database file, or postgresql://USER@HOST/DB for the central database (export).")
     var db: String?
 
     @Option(help: "Take the database path from this configuration file.")

@@ -15,6 +15,7 @@ struct SMTQCommand: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, CheckConfigCommand.self, CollectCommand.self, ChartCommand.self, SimulateCommand.self, ImportCommand.self, ExportCommand.self,
             ReportCommand.self, TraceCommand.self, EventsCommand.self, AlertsCommand.self, CustomerCommand.self, StatusCommand.self, DatabaseCommand.self, SPCCommand.self,
+            CentralCommand.self,
             VersionCommand.self,
         ]
     )

@@ -55,7 +55,7 @@ extension AcquisitionSuite {
     /// Stored units by serial, with the identity the log does not know blanked.
     func storedUnits(blankTime: Bool = false) throws -> [String: UnitRecord] {
         var units: [String: UnitRecord] = [:]
-        try Exporter(queue: StoreDatabase.openReadOnly(path: database)).forEachUnit { record in
+        try Exporter(source: StoreDatabase.openReadOnly(path: database)).forEachUnit { record in
             #expect(units[record.serial] == nil, "\(record.serial) stored twice")
             units[record.serial] = Self.comparable(record, blankTime: blankTime)
         }

@@ -100,7 +100,7 @@ struct DaemonPipelineTests {
 
     func storedSerials() throws -> [String] {
         var serials: [String] = []
-        try Exporter(queue: StoreDatabase.openReadOnly(path: database)).forEachUnit { serials.append($0.serial) }
+        try Exporter(source: StoreDatabase.openReadOnly(path: database)).forEachUnit { serials.append($0.serial) }
         return serials
     }
 

@@ -12,7 +12,7 @@ struct ImportExportTests {
         let file = URL(fileURLWithPath: path + ".\(table.rawValue).\(format.rawValue)")
         _ = FileManager.default.createFile(atPath: file.path, contents: nil)
         let handle = try FileHandle(forWritingTo: file)
-        try Exporter(queue: StoreDatabase.openReadOnly(path: path)).write(table, as: format, to: OutputBuffer(handle: handle))
+        try Exporter(source: StoreDatabase.openReadOnly(path: path)).write(table, as: format, to: OutputBuffer(handle: handle))
         try handle.close()
         return try Data(contentsOf: file)
     }

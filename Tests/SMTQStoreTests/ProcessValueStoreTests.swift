@@ -29,7 +29,7 @@ struct ProcessValueStoreTests {
                                                 cursor: nil)) == .durable(stored: 1, duplicates: 0))
         }
         #expect(committed.withLock { $0 } == values)
-        let exporter = Exporter(queue: try StoreDatabase.openReadOnly(path: database.path))
+        let exporter = Exporter(source: try StoreDatabase.openReadOnly(path: database.path))
         var exported: [ProcessValueRecord] = []
         try exporter.forEachProcessValue { exported.append($0) }
         #expect(exported == values.sorted { $0.time < $1.time })
@@ -51,9 +51,9 @@ struct ProcessValueStoreTests {
         #expect(report.problems.isEmpty && report.stored == 101)
         #expect(try JSONLImporter(path: file.path).run(into: writer, skipBad: false).duplicates == 101)
         var imported: [ProcessValueRecord] = []
-        try Exporter(queue: StoreDatabase.openReadOnly(path: second.path)).forEachProcessValue { imported.append($0) }
+        try Exporter(source: StoreDatabase.openReadOnly(path: second.path)).forEachProcessValue { imported.append($0) }
         #expect(imported == exported)
-        let csv = Exporter(queue: try StoreDatabase.openReadOnly(path: second.path))
+        let csv = Exporter(source: try StoreDatabase.openReadOnly(path: second.path))
         let csvFile = second.folder.appendingPathComponent("values.csv")
         #expect(FileManager.default.createFile(atPath: csvFile.path, contents: nil))
         let csvHandle = try FileHandle(forWritingTo: csvFile)

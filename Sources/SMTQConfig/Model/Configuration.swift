@@ -22,6 +22,8 @@ public struct Configuration: Sendable {
     public var http: HTTPConfig?
     /// The factory's customers (brands) and the products each may see.
     public var customers: [String: CustomerConfig]
+    /// `forward.postgres`: the plant's central database this host forwards to (nil: none).
+    public var central: CentralConfig? = nil
 
     /// The settings a query command uses with a bare `--db` and no configuration file: UTC, no shifts,
     /// products or routes (reports then leave DPMO and targets out).

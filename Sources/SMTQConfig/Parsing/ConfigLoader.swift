@@ -108,12 +108,13 @@ final class ConfigParser {
         let alerts = map.optional("alerts").map { parseAlerts($0, charts: spc.charts, lines: lines, products: products, devices: devices.map(\.config)) } ?? AlertsConfig()
         let http = parseHTTP(http: map.optional("http"), metrics: map.optional("metrics"))
         let customers = map.optional("customers").map { parseCustomers($0, products: products) } ?? [:]
+        let central = map.optional("forward").flatMap { parseForward($0, site: site) }
 
         guard let time, let storage else { return nil }
         return Configuration(
             file: configPath, site: site, time: time, storage: storage, lines: lines,
             devices: devices.map(\.config), serialBuses: serialBuses, profiles: profiles, products: products,
-            spc: spc, alerts: alerts, http: http, customers: customers)
+            spc: spc, alerts: alerts, http: http, customers: customers, central: central)
     }
 
     /// `include:` a list of files or `folder/*.yaml` patterns, each holding a `profiles:` mapping.

@@ -57,6 +57,16 @@ final class DaemonMetrics: Sendable {
         gauge("smtq_writer_failing", "1 while the database refuses writes (records are held, not acknowledged).", [],
               status.writer.failing ? 1 : 0)
         gauge("smtq_live", "1 while the liveness check passes (the watchdog is fed).", [], status.alive ? 1 : 0)
+        if let forwarding = status.forwarding {
+            gauge("smtq_forward_connected", "1 while the central database is reachable and taking batches.", [], forwarding.connected ? 1 : 0)
+            gauge("smtq_forward_lag_units", "Units stored here and not yet confirmed by the central database.", [],
+                  Double(forwarding.lagUnits ?? 0))
+            gauge("smtq_forward_lag_seconds", "Age of the oldest unit not yet confirmed by the central database.", [],
+                  forwarding.lagSeconds ?? 0)
+            count("smtq_forward_units_total", "Units confirmed by the central database since start.", [], forwarding.unitsForwarded)
+            count("smtq_forward_conflicts_total", "Records the central database refused (same key, other content); kept here.", [],
+                  forwarding.conflicts)
+        }
         if let pending = status.alertsPending {
             gauge("smtq_alerts_pending", "Alerts in the outbox not yet delivered.", [], Double(pending))
         }

@@ -124,6 +124,12 @@ struct SupervisorService: Service {
         var line = "devices \(status.devicesUp)/\(status.devices.count) up, \(status.recordsLastMinute) records in the last minute, "
             + "writer backlog \(status.writer.backlog), alerts pending \(status.alertsPending.map(String.init) ?? "unknown")"
         if status.writer.failing { line += ", DATABASE WRITES FAILING (records held, not acknowledged)" }
+        if let forwarding = status.forwarding {
+            line += ", forward lag \(forwarding.lagUnits.map(String.init) ?? "?") units"
+            if let seconds = forwarding.lagSeconds, seconds >= 1 { line += " (\(Int(seconds)) s)" }
+            if !forwarding.connected { line += ", CENTRAL DATABASE AWAY" }
+            if forwarding.conflicts > 0 { line += ", \(forwarding.conflicts) refused centrally" }
+        }
         if !alive { line += ", NOT LIVE" }
         return line
     }

@@ -76,6 +76,23 @@ public struct DaemonStatus: Codable, Sendable {
     public var alertsOpen: Int?
     /// Each alert hook: deliveries, failures, and what is waiting for it.
     public var hooks: [Hook]?
+    /// Forwarding to the central database (nil: not configured).
+    public var forwarding: Forwarding?
+
+    public struct Forwarding: Codable, Sendable, Equatable {
+        /// "site/host → postgresql://user@host:port/db".
+        public var central: String
+        public var connected: Bool
+        public var lastError: String?
+        /// Units stored here and not yet confirmed centrally, and when the oldest was stored.
+        public var lagUnits: Int?
+        public var oldestUnforwarded: String?
+        public var lagSeconds: Double?
+        public var unitsForwarded: Int
+        /// Records the central database refused (same key, other content); they stay here.
+        public var conflicts: Int
+        public var lastBatch: String?
+    }
 
     public struct Hook: Codable, Sendable, Equatable {
         public var name: String
@@ -149,7 +166,18 @@ extension Pipeline {
                                     end: RFC3339.string(from: Date(storeMicroseconds: $0.end)), value: $0.value, signals: $0.signals)
             },
             alertsPending: board.alertsPending, alertsOpen: alerts.evaluator.openAlertCount,
-            hooks: hookStatuses())
+            hooks: hookStatuses(), forwarding: forwardingStatus())
+    }
+
+    private func forwardingStatus(now: Date = Date()) -> DaemonStatus.Forwarding? {
+        guard let forwarder, let central = configuration.central else { return nil }
+        let state = forwarder.status
+        return DaemonStatus.Forwarding(
+            central: "\(central.site)/\(central.host) → \(central.address)", connected: state.connected, lastError: state.lastError,
+            lagUnits: state.lag?.units, oldestUnforwarded: state.lag?.oldest.map(RFC3339.string),
+            lagSeconds: state.lag.map { lag in lag.oldest.map { max(0, now.timeIntervalSince($0)) } ?? 0 },
+            unitsForwarded: state.unitsForwarded, conflicts: max(state.conflicts, state.lag?.conflicts ?? 0),
+            lastBatch: state.lastBatch.map(RFC3339.string))
     }
 
     private func hookStatuses() -> [DaemonStatus.Hook] {

@@ -1,4 +1,3 @@
-import GRDB
 import SMTQStore
 import SMTQConfig
 import SMTQStatistics
@@ -29,23 +28,22 @@ public enum CapabilityQuery {
     static let processValueProgram: Int64 = -1
     public static let processValueLabel = "(process value)"
 
-    public static func run(_ db: Database, scope: ReportScope, measurement: String,
+    public static func run(_ db: any SQLReader, scope: ReportScope, measurement: String,
                            configuration: SMTQConfig.Configuration) throws -> [CapabilityRow] {
-        let identities = try Identities(db)
+        let identities = try Identities(db, scope: scope)
         let (stations, program) = try identities.resolve(scope)
         try MeasurementNames.check(db, measurement)
         let conditions = ScopeConditions(stations: stations, program: program, programs: identities.allowedPrograms(scope), since: scope.since, until: scope.until, table: "u.")
-        let rows = try Row.fetchCursor(db, sql: """
-            SELECT u.station_id, u.program_id, m.value, m.lsl, m.usl FROM units u JOIN measurements m ON m.unit_id = u.id
-            WHERE \(conditions.sql) AND u.has_measurements = 1 AND m.name = ? ORDER BY u.station_id, u.program_id, u.time, u.id, m.slot
-            """, arguments: conditions.arguments + [measurement])
         struct Key: Hashable {
             var station: Int64
             var program: Int64
         }
         var values: [Key: [Double]] = [:]
         var storedLimits: [Key: (Double?, Double?)] = [:]
-        while let row = try rows.next() {
+        try db.forEachRow("""
+            SELECT u.station_id, u.program_id, m.value, m.lsl, m.usl FROM units u JOIN measurements m ON m.unit_id = u.id
+            WHERE \(conditions.sql) AND u.has_measurements = 1 AND m.name = ? ORDER BY u.station_id, u.program_id, u.time, u.id, m.slot
+            """, conditions.arguments + [.text(measurement)]) { row in
             let key = Key(station: row[0], program: row[1])
             values[key, default: []].append(row[2])
             if row[3] as Double? != nil || row[4] as Double? != nil { storedLimits[key] = (row[3], row[4]) }
@@ -53,10 +51,9 @@ public enum CapabilityQuery {
         if program == nil, scope.programs == nil {
             // Process values of the station, as their own row (they belong to no program).
             let sampled = ScopeConditions(stations: stations, program: nil, since: scope.since, until: scope.until)
-            let rows = try Row.fetchCursor(db, sql: """
+            try db.forEachRow("""
                 SELECT station_id, value, lsl, usl FROM process_values WHERE \(sampled.sql) AND name = ? ORDER BY station_id, time, id
-                """, arguments: sampled.arguments + [measurement])
-            while let row = try rows.next() {
+                """, sampled.arguments + [.text(measurement)]) { row in
                 let key = Key(station: row[0], program: Self.processValueProgram)
                 values[key, default: []].append(row[1])
                 if row[2] as Double? != nil || row[3] as Double? != nil { storedLimits[key] = (row[2], row[3]) }

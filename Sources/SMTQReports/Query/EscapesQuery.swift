@@ -1,4 +1,3 @@
-import GRDB
 import SMTQStore
 import SMTQConfig
 
@@ -31,10 +30,10 @@ public enum EscapesQuery {
         }
     }
 
-    public static func run(_ db: Database, scope: ReportScope, configuration: SMTQConfig.Configuration) throws -> [Escape] {
+    public static func run(_ db: any SQLReader, scope: ReportScope, configuration: SMTQConfig.Configuration) throws -> [Escape] {
         guard !configuration.lines.isEmpty else { throw NoRoutes() }
-        let identities = try Identities(db)
-        let (_, program) = try identities.resolve(ReportScope(line: scope.line, station: scope.station, program: scope.program))
+        let identities = try Identities(db, scope: scope)
+        let (_, program) = try identities.resolve(ReportScope(site: scope.site, line: scope.line, station: scope.station, program: scope.program))
         var escapes: [Escape] = []
         for line in configuration.lines where scope.line == nil || scope.line == line.name {
             var seen: [String: Int] = [:]
@@ -51,18 +50,18 @@ public enum EscapesQuery {
                 guard !later.isEmpty else { continue }
                 var conditions = ScopeConditions(stations: nil, program: program, since: scope.since, until: scope.until, table: "a.")
                 conditions.clauses.insert("a.station_id = \(aoi)", at: 0)
-                let marks = later.map { _ in "?" }.joined(separator: ",")
-                let rows = try Row.fetchAll(db, sql: """
+                let marks = sqlPlaceholders(later.count)
+                let rows = try db.rows("""
                     SELECT a.serial, a.program_id, a.time, f.station_id, f.time, f.id
                     FROM units a JOIN units f ON f.serial = a.serial AND f.station_id IN (\(marks)) AND f.result = 1
                     WHERE \(conditions.sql) AND a.result = 0
                       AND a.time = (SELECT max(time) FROM units m WHERE m.serial = a.serial AND m.station_id = a.station_id)
                     ORDER BY a.serial, f.time
-                    """, arguments: StatementArguments(later) + conditions.arguments)
+                    """, later.map { .integer($0) } + conditions.arguments)
                 for row in rows {
                     let serial: String = row[0]
-                    let defects = try Row.fetchAll(db, sql: "SELECT refdes, code FROM defects WHERE unit_id = ? AND verdict = 0 ORDER BY slot",
-                                                   arguments: [row[5] as Int64]).map { Escape.Defect(refdes: $0[0], code: $0[1]) }
+                    let defects = try db.rows("SELECT refdes, code FROM defects WHERE unit_id = ? AND verdict = 0 ORDER BY slot",
+                                             [.integer(row[5] as Int64)]).map { Escape.Defect(refdes: $0[0], code: $0[1]) }
                     if let existing = seen[serial] {
                         escapes[existing].defects += defects
                         continue

@@ -1,4 +1,3 @@
-import GRDB
 import SMTQStore
 import SMTQConfig
 import SMTQStatistics
@@ -19,19 +18,18 @@ public struct OverallFigures: Sendable, Equatable {
     public var dpmo: Double? { opportunitiesKnown ? Yield.ratio(Double(defects) * 1_000_000, Double(opportunities)) : nil }
     public var falseCallRate: Double? { Yield.ratio(Double(falseCalls), Double(defects + falseCalls)) }
 
-    public static func read(_ db: Database, scope: ReportScope, configuration: SMTQConfig.Configuration) throws -> OverallFigures {
-        let identities = try Identities(db)
+    public static func read(_ db: any SQLReader, scope: ReportScope, configuration: SMTQConfig.Configuration) throws -> OverallFigures {
+        let identities = try Identities(db, scope: scope)
         let (stations, program) = try identities.resolve(scope)
         let conditions = ScopeConditions(stations: stations, program: program, since: scope.since, until: scope.until)
-        let rows = try Row.fetchCursor(db, sql: """
+        var figures = OverallFigures()
+        try db.forEachRow("""
             SELECT g.first, (SELECT x.program_id FROM units x WHERE x.serial = g.serial AND x.time = g.first ORDER BY x.id LIMIT 1),
               g.last, g.tests, g.defects, g.false_calls
             FROM (SELECT serial, min(time) AS first, max(time) AS last, count(*) AS tests, sum(defect_count) AS defects,
                     sum(false_call_count) AS false_calls
                   FROM units WHERE \(conditions.sql) GROUP BY serial) g
-            """, arguments: conditions.arguments)
-        var figures = OverallFigures()
-        while let row = try rows.next() {
+            """, conditions.arguments) { row in
             let first: Int64 = row[0], last: Int64 = row[2]
             figures.units += 1
             figures.tests += row[3] as Int

@@ -1,11 +1,12 @@
 import Foundation
-import GRDB
 import SMTQConfig
 import SMTQStore
 
 /// The filters every report takes (`--line --station --program`, `--since --until`), resolved against the
 /// store's identities. Filter values are bound parameters or ids, never SQL text.
 public struct ReportScope: Sendable {
+    /// The site of a central database's lines (`--site`); a local store has one site and refuses it.
+    public var site: String?
     public var line: String?
     public var station: String?
     public var program: String?
@@ -15,8 +16,9 @@ public struct ReportScope: Sendable {
     public var since: Int64?
     public var until: Int64?
 
-    public init(line: String? = nil, station: String? = nil, program: String? = nil, programs: [String]? = nil,
+    public init(site: String? = nil, line: String? = nil, station: String? = nil, program: String? = nil, programs: [String]? = nil,
                 since: Int64? = nil, until: Int64? = nil) {
+        self.site = site
         self.line = line
         self.station = station
         self.program = program
@@ -38,9 +40,17 @@ public struct UnknownFilterValue: Error, Sendable, CustomStringConvertible {
     }
 }
 
+/// `--site` on a local store, which has no sites.
+public struct SiteNeedsCentral: Error, Sendable, CustomStringConvertible {
+    public var site: String
+    public var description: String {
+        "--site '\(site)' filters a central database's lines: give --db postgresql://… (a local store holds one site)"
+    }
+}
+
 /// Refuses a measurement (or process value) name the store has never seen, listing the ones it has.
 public enum MeasurementNames {
-    public static func check(_ db: Database, _ name: String) throws {
+    public static func check(_ db: any SQLReader, _ name: String) throws {
         guard try !ChartEventQuery.measurementExists(db, name) else { return }
         throw UnknownFilterValue(option: "--measurement", value: name,
                                  known: try ChartEventQuery.measurementNames(db))
@@ -53,12 +63,24 @@ struct Identities {
     var programs: [Int64: String] = [:]
     var devices: [Int64: String] = [:]
 
-    init(_ db: Database) throws {
-        for row in try Row.fetchAll(db, sql: "SELECT s.id, l.name, s.name FROM stations s JOIN lines l ON l.id = s.line_id") {
-            stations[row[0]] = (row[1], row[2])
+    /// `site`: only the stations of that site's lines (a central database; a local store has no sites).
+    init(_ db: any SQLReader, site: String? = nil) throws {
+        var sql = "SELECT s.id, l.name, s.name FROM stations s JOIN lines l ON l.id = s.line_id"
+        var arguments: [SQLValue] = []
+        if let site {
+            guard db.dialect == .postgres else { throw SiteNeedsCentral(site: site) }
+            let known = try db.column("SELECT DISTINCT site FROM lines ORDER BY site", as: String.self)
+            guard known.contains(site) else { throw UnknownFilterValue(option: "--site", value: site, known: known) }
+            sql += " WHERE l.site = ?"
+            arguments.append(.text(site))
         }
-        for row in try Row.fetchAll(db, sql: "SELECT id, name FROM programs") { programs[row[0]] = row[1] }
-        for row in try Row.fetchAll(db, sql: "SELECT id, name FROM devices") { devices[row[0]] = row[1] }
+        try db.forEachRow(sql, arguments) { row in stations[row[0] as Int64] = (row[1], row[2]) }
+        try db.forEachRow("SELECT id, name FROM programs", []) { row in programs[row[0] as Int64] = row[1] }
+        try db.forEachRow("SELECT id, name FROM devices", []) { row in devices[row[0] as Int64] = row[1] }
+    }
+
+    init(_ db: any SQLReader, scope: ReportScope) throws {
+        try self.init(db, site: scope.site)
     }
 
     /// The station ids the scope allows (nil: all) and the program id (nil: all).
@@ -75,7 +97,7 @@ struct Identities {
                                          known: Set(stations.values.filter { scope.line == nil || $0.line == scope.line }.map(\.station)).sorted())
             }
         }
-        if scope.line != nil || scope.station != nil {
+        if scope.line != nil || scope.station != nil || scope.site != nil {
             stationIDs = stations.filter { _, names in
                 (scope.line == nil || names.line == scope.line) && (scope.station == nil || names.station == scope.station)
             }.map(\.key).sorted()

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import SMTQConfig
 import SMTQStatistics
 import SMTQStore
@@ -21,7 +20,7 @@ public enum SPCReportQuery {
 
     /// `useStoredLimits: false` judges by limits computed from the points shown (phase I) even if the chart
     /// has stored ones (e.g. the chart narrowed to another program than its limits were set for).
-    public static func run(_ db: Database, chart: ChartConfig, scope: ReportScope, time: TimeConfig,
+    public static func run(_ db: any SQLReader, chart: ChartConfig, scope: ReportScope, time: TimeConfig,
                            useStoredLimits: Bool = true) throws -> SPCReport {
         let stored = StoredChart(chart, time: time)
         let what = "\(chart.line)/\(chart.station)\(chart.program.map { "/" + $0 } ?? "")\(chart.measurement.map { " " + $0 } ?? "")"

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import SMTQConfig
 import SMTQStatistics
 import SMTQStore
@@ -76,7 +75,7 @@ public struct Scorecard: Sendable {
 }
 
 public enum ScorecardQuery {
-    public static func run(_ db: Database, customer: CustomerConfig, since: Int64, until: Int64,
+    public static func run(_ db: any SQLReader, customer: CustomerConfig, since: Int64, until: Int64,
                            configuration: SMTQConfig.Configuration) throws -> Scorecard {
         let weeks = self.weeks(since: since, until: until, time: configuration.time)
         var rows: [ScorecardRow] = []
@@ -135,7 +134,7 @@ public enum ScorecardQuery {
 
     /// The figures of one product over one window, by place: yield figures per station, Cpk per station and
     /// specified measurement.
-    private static func figures(_ db: Database, product: ProductConfig, metrics: [ScorecardMetric], since: Int64, until: Int64,
+    private static func figures(_ db: any SQLReader, product: ProductConfig, metrics: [ScorecardMetric], since: Int64, until: Int64,
                                 configuration: SMTQConfig.Configuration) throws -> [Place: (Double?, Int)] {
         var result: [Place: (Double?, Int)] = [:]
         let scope = ReportScope(program: product.name, since: since, until: until)

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import SMTQCore
 import SMTQStore
 
@@ -12,23 +11,23 @@ public struct TraceEntry: Sendable {
 /// `smtq trace SERIAL`: every stored result of a serial across stations, in time order, with defects and
 /// measurements.
 public enum TraceQuery {
-    public static func run(_ db: Database, serial: String) throws -> [TraceEntry] {
-        let rows = try Row.fetchAll(db, sql: """
+    public static func run(_ db: any SQLReader, serial: String) throws -> [TraceEntry] {
+        let rows = try db.rows("""
             SELECT u.id, l.name, s.name, d.name, p.name, u.position, u.result, u.cycle_ms, u.time
             FROM units u JOIN stations s ON s.id = u.station_id JOIN lines l ON l.id = s.line_id
             JOIN devices d ON d.id = u.device_id JOIN programs p ON p.id = u.program_id
             WHERE u.serial = ? ORDER BY u.time, u.id
-            """, arguments: [serial])
+            """, [.text(serial)])
         var attempts: [String: Int] = [:]
         return try rows.map { row in
             let id: Int64 = row[0]
-            let defects = try Row.fetchAll(db, sql: "SELECT refdes, part, code, category, verdict FROM defects WHERE unit_id = ? ORDER BY slot",
-                                           arguments: [id]).map { defect in
+            let defects = try db.rows("SELECT refdes, part, code, category, verdict FROM defects WHERE unit_id = ? ORDER BY slot",
+                                      [.integer(id)]).map { defect in
                 DefectRecord(refdes: defect[0], part: defect[1], code: defect[2], category: defect[3],
                              verdict: (defect[4] as Int) == 0 ? .real : .falseCall)
             }
-            let measurements = try Row.fetchAll(db, sql: "SELECT name, value, unit, lsl, usl FROM measurements WHERE unit_id = ? ORDER BY slot",
-                                                arguments: [id]).map { value in
+            let measurements = try db.rows("SELECT name, value, unit, lsl, usl FROM measurements WHERE unit_id = ? ORDER BY slot",
+                                           [.integer(id)]).map { value in
                 MeasurementRecord(name: value[0], value: value[1], unit: value[2], lsl: value[3], usl: value[4])
             }
             let station: String = row[2]

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import SMTQConfig
 import SMTQStatistics
 import SMTQStore
@@ -47,9 +46,9 @@ public struct YieldReport: Sendable {
 /// such as "24h" that do not start on a quarter hour).
 public enum YieldQuery {
     /// `unitsOnly` skips the rollups even where they would serve (tests compare both ways).
-    public static func run(_ db: Database, scope: ReportScope, by keys: [YieldKey], configuration: SMTQConfig.Configuration,
+    public static func run(_ db: any SQLReader, scope: ReportScope, by keys: [YieldKey], configuration: SMTQConfig.Configuration,
                            unitsOnly: Bool = false) throws -> YieldReport {
-        let identities = try Identities(db)
+        let identities = try Identities(db, scope: scope)
         let (stationIDs, programID) = try identities.resolve(scope)
         let allowed = identities.allowedPrograms(scope)
         let quarter = StoreSchema.bucketMicroseconds
@@ -101,11 +100,10 @@ public enum YieldQuery {
         if useRollups {
             let conditions = ScopeConditions(stations: stationIDs, program: programID, programs: allowed, since: scope.since.map { $0 / quarter },
                                              until: scope.until.map { $0 / quarter }, timeColumn: "bucket")
-            let rows = try Row.fetchCursor(db, sql: """
+            try db.forEachRow("""
                 SELECT station_id, program_id, bucket, units, tests, first_pass_units, final_pass_units, defects, false_calls
                 FROM rollups WHERE \(conditions.sql) AND units > 0
-                """, arguments: conditions.arguments)
-            while let row = try rows.next() {
+                """, conditions.arguments) { row in
                 let bucket: Int64 = row[2]
                 add(stationID: row[0], programID: row[1], deviceID: nil, time: bucket * quarter,
                     figures: StationYield(units: row[3], tests: row[4], firstPassUnits: row[5], finalPassUnits: row[6],
@@ -113,14 +111,13 @@ public enum YieldQuery {
             }
         } else {
             let conditions = ScopeConditions(stations: stationIDs, program: programID, programs: allowed, since: scope.since, until: scope.until, table: "f.")
-            let rows = try Row.fetchCursor(db, sql: """
+            try db.forEachRow("""
                 SELECT f.station_id, f.program_id, f.device_id, f.time, f.result, count(*), sum(x.defect_count), sum(x.false_call_count),
-                  (SELECT y.result FROM units y WHERE y.serial = f.serial AND y.station_id = f.station_id ORDER BY y.time DESC LIMIT 1)
+                  (SELECT y.result FROM units y WHERE y.serial = f.serial AND y.station_id = f.station_id ORDER BY y.time DESC, y.id DESC LIMIT 1)
                 FROM units f JOIN units x ON x.serial = f.serial AND x.station_id = f.station_id
                 WHERE f.first_pass = 1 AND \(conditions.sql)
-                GROUP BY f.id
-                """, arguments: conditions.arguments)
-            while let row = try rows.next() {
+                GROUP BY f.id, f.station_id, f.program_id, f.device_id, f.time, f.result, f.serial
+                """, conditions.arguments) { row in
                 let first: Int = row[4], last: Int = row[8]
                 add(stationID: row[0], programID: row[1], deviceID: row[2], time: row[3],
                     figures: StationYield(units: 1, tests: row[5], firstPassUnits: first == 0 ? 1 : 0, finalPassUnits: last == 0 ? 1 : 0,

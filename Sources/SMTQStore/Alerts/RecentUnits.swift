@@ -9,16 +9,13 @@ public enum RecentUnits {
     /// not crowd a quiet one out); in storage order, with their defects (measurements are not read).
     public static func read(since: Date?, lastCount: Int, through: Int64, _ db: Database) throws -> [StoredUnit] {
         var units: [Int64: StoredUnit] = [:]
-        let rows = try UnitRows(db, measurements: false)
-        func read(_ condition: String, _ arguments: StatementArguments) throws {
-            let cursor = try Row.fetchCursor(db, sql: "\(UnitRows.select) WHERE \(condition)", arguments: arguments)
-            while let row = try cursor.next() {
-                let id: Int64 = row[0]
-                if units[id] == nil { units[id] = try rows.unit(row) }
+        func read(_ condition: String, _ arguments: [SQLValue]) throws {
+            try UnitRows.forEach(db, "WHERE \(condition)", arguments, measurements: false) { unit in
+                if units[unit.id] == nil { units[unit.id] = unit }
             }
         }
         if let since {
-            try read("u.time >= ? AND u.id <= ?", [since.storeMicroseconds, through])
+            try read("u.time >= ? AND u.id <= ?", [.integer(since.storeMicroseconds), .integer(through)])
         }
         if lastCount > 0 {
             // Every station and program that has units has rollup rows: a few thousand rows, not the units.
@@ -28,7 +25,7 @@ public enum RecentUnits {
                 try read("""
                     u.id IN (SELECT id FROM units WHERE station_id = ? AND program_id = ? AND id <= ?
                              ORDER BY time DESC, id DESC LIMIT ?)
-                    """, [station, program, through, lastCount])
+                    """, [.integer(station), .integer(program), .integer(through), .integer(Int64(lastCount))])
             }
         }
         return units.values.sorted { $0.id < $1.id }

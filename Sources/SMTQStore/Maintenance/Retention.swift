@@ -11,10 +11,11 @@ public enum Retention {
     /// 5 × `limit` counter samples and process values before it, and delivered alerts. Returns the units
     /// deleted, or `limit` while any table may have more; fewer than `limit` means nothing older is left.
     @discardableResult
-    public static func prune(_ db: Database, before cutoff: Date, limit: Int = batchSize) throws -> Int {
+    /// `keepingAfter`: units with a higher id are not yet forwarded to the central database and stay.
+    public static func prune(_ db: Database, before cutoff: Date, limit: Int = batchSize, keepingAfter forwarded: Int64? = nil) throws -> Int {
         let time = cutoff.storeMicroseconds
-        let ids = try Int64.fetchAll(db, sql: "SELECT id FROM units WHERE time < ? ORDER BY time LIMIT ?",
-                                     arguments: [time, limit])
+        let ids = try Int64.fetchAll(db, sql: "SELECT id FROM units WHERE time < ? AND id <= ? ORDER BY time LIMIT ?",
+                                     arguments: [time, forwarded ?? Int64.max, limit])
         if !ids.isEmpty {
             let list = ids.map(String.init).joined(separator: ",")
             try db.execute(sql: "DELETE FROM defects WHERE unit_id IN (\(list))")

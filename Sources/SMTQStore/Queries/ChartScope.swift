@@ -1,4 +1,3 @@
-import GRDB
 import SMTQStatistics
 
 /// What one chart watches in the store: a station of a line, optionally one program, and for variable charts
@@ -32,15 +31,15 @@ public enum ChartEventQuery {
     /// orders by storage (unit id) instead of time: unit-count subgroups follow arrival, as the live engine
     /// sees it.
     @discardableResult
-    public static func forEach(_ db: Database, scope: ChartScope, since: Int64? = nil, until: Int64? = nil,
+    public static func forEach(_ db: any SQLReader, scope: ChartScope, since: Int64? = nil, until: Int64? = nil,
                                aggregated: Bool = false, arrivalOrder: Bool = false,
                                _ body: (ChartEvent) throws -> Void) throws -> Int? {
-        guard let stationID = try Int64.fetchOne(db, sql: """
+        guard let stationID = try db.value("""
             SELECT s.id FROM stations s JOIN lines l ON l.id = s.line_id WHERE l.name = ? AND s.name = ?
-            """, arguments: [scope.line, scope.station]) else { return nil }
+            """, [.text(scope.line), .text(scope.station)], as: Int64.self) else { return nil }
         var programID: Int64?
         if let program = scope.program {
-            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM programs WHERE name = ?", arguments: [program]) else { return nil }
+            guard let id = try db.value("SELECT id FROM programs WHERE name = ?", [.text(program)], as: Int64.self) else { return nil }
             programID = id
         }
         let quarter = StoreSchema.bucketMicroseconds
@@ -56,44 +55,40 @@ public enum ChartEventQuery {
             // one program sees only the units' measurements). In arrival order (unit-count subgroups) the
             // units' values come before the process values, as the live engine takes each committed batch.
             let values = ScopeConditions(stations: [stationID], program: nil, since: since, until: until, table: "p.")
-            let rows = try Row.fetchCursor(db, sql: """
+            try db.forEachRow("""
                 SELECT time, value FROM (
                   SELECT u.time AS time, u.id AS id, m.slot AS slot, m.value AS value, 0 AS source
                   FROM units u JOIN measurements m ON m.unit_id = u.id WHERE \(conditions.sql) AND m.name = ?
                   UNION ALL
-                  SELECT p.time, p.id, 0, p.value, 1 FROM process_values p WHERE \(values.sql) AND p.name = ?)
+                  SELECT p.time, p.id, 0, p.value, 1 FROM process_values p WHERE \(values.sql) AND p.name = ?) v
                 ORDER BY \(arrivalOrder ? "source, id" : "time, source, id"), slot
-                """, arguments: conditions.arguments + [measurement] + values.arguments + [measurement])
-            while let row = try rows.next() {
+                """, conditions.arguments + [.text(measurement)] + values.arguments + [.text(measurement)]) { row in
                 try body(ChartEvent(time: row[0], value: row[1]))
                 events += 1
             }
         } else if let measurement = scope.measurement {
-            let rows = try Row.fetchCursor(db, sql: """
+            try db.forEachRow("""
                 SELECT u.time, m.value FROM units u JOIN measurements m ON m.unit_id = u.id
                 WHERE \(conditions.sql) AND m.name = ?
                 ORDER BY \(arrivalOrder ? "u.id" : "u.time, u.id"), m.slot
-                """, arguments: conditions.arguments + [measurement])
-            while let row = try rows.next() {
+                """, conditions.arguments + [.text(measurement)]) { row in
                 try body(ChartEvent(time: row[0], value: row[1]))
                 events += 1
             }
         } else if aggregated {
-            let rows = try Row.fetchCursor(db, sql: """
+            try db.forEachRow("""
                 SELECT bucket, sum(event_tests), sum(event_fails), sum(event_defects) FROM rollups
                 WHERE \(conditions.sql) GROUP BY bucket HAVING sum(event_tests) > 0 ORDER BY bucket
-                """, arguments: conditions.arguments)
-            while let row = try rows.next() {
+                """, conditions.arguments) { row in
                 let start: Int64 = row[0]
                 try body(ChartEvent(time: start * quarter, tests: row[1], fails: row[2], defects: row[3]))
                 events += 1
             }
         } else {
-            let rows = try Row.fetchCursor(db, sql: """
+            try db.forEachRow("""
                 SELECT time, result, defect_count FROM units WHERE \(conditions.sql)
                 ORDER BY \(arrivalOrder ? "id" : "time, id")
-                """, arguments: conditions.arguments)
-            while let row = try rows.next() {
+                """, conditions.arguments) { row in
                 let result: Int = row[1]
                 try body(ChartEvent(time: row[0], fails: result == 0 ? 0 : 1, defects: row[2]))
                 events += 1
@@ -106,25 +101,25 @@ public enum ChartEventQuery {
     }
 
     /// Whether any unit has a measurement, or any station a process value, of this name.
-    public static func measurementExists(_ db: Database, _ name: String) throws -> Bool {
-        try Bool.fetchOne(db, sql: """
+    public static func measurementExists(_ db: any SQLReader, _ name: String) throws -> Bool {
+        try db.value("""
             SELECT EXISTS (SELECT 1 FROM measurements WHERE name = ?) OR EXISTS (SELECT 1 FROM process_values WHERE name = ?)
-            """, arguments: [name, name]) ?? false
+            """, [.text(name), .text(name)], as: Bool.self) ?? false
     }
 
     /// Every measurement and process value name, sorted.
-    public static func measurementNames(_ db: Database) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT name FROM measurements UNION SELECT name FROM process_values ORDER BY name")
+    public static func measurementNames(_ db: any SQLReader) throws -> [String] {
+        try db.column("SELECT name FROM measurements UNION SELECT name FROM process_values ORDER BY name", as: String.self)
     }
 
     /// The highest stored process value id (the live engine skips what its warm start already read).
-    public static func lastProcessValueID(_ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT max(id) FROM process_values") ?? 0
+    public static func lastProcessValueID(_ db: any SQLReader) throws -> Int64 {
+        try db.value("SELECT max(id) FROM process_values", as: Int64.self) ?? 0
     }
 
     /// The highest stored unit id (the live engine skips committed batches its warm start already read).
-    public static func lastUnitID(_ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT max(id) FROM units") ?? 0
+    public static func lastUnitID(_ db: any SQLReader) throws -> Int64 {
+        try db.value("SELECT max(id) FROM units", as: Int64.self) ?? 0
     }
 
     private static func floorDiv(_ value: Int64, _ divisor: Int64) -> Int64 {

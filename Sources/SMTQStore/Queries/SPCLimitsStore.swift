@@ -39,20 +39,20 @@ public enum SPCLimitsStore {
         return db.changesCount > 0
     }
 
-    /// The active limits by chart name.
-    public static func active(_ db: Database) throws -> [String: StoredLimits] {
-        Dictionary(try list(db, activeOnly: true).map { ($0.chart, $0) }, uniquingKeysWith: { $1 })
+    /// The active limits by chart name (the newest set where several hosts of a central database have one).
+    public static func active(_ db: any SQLReader) throws -> [String: StoredLimits] {
+        Dictionary(try list(db, activeOnly: true).map { ($0.chart, $0) }, uniquingKeysWith: { newest, _ in newest })
     }
 
     /// Every stored set (or only the active ones), by chart, newest first.
-    public static func list(_ db: Database, activeOnly: Bool = false) throws -> [StoredLimits] {
-        let rows = try Row.fetchAll(db, sql: """
+    public static func list(_ db: any SQLReader, activeOnly: Bool = false) throws -> [StoredLimits] {
+        let rows = try db.rows("""
             SELECT id, chart_key, chart_type, limits, baseline_from, baseline_to, baseline_points, created_by, created_at, active
-            FROM spc_limits \(activeOnly ? "WHERE active = 1" : "") ORDER BY chart_key, id DESC
+            FROM spc_limits \(activeOnly ? "WHERE active = 1" : "") ORDER BY chart_key, created_at DESC, id DESC
             """)
         return rows.map { row in
             StoredLimits(id: row[0], chart: row[1], limits: decode(type: row[2], json: row[3]), baselineFrom: row[4],
-                         baselineTo: row[5], baselinePoints: row[6] ?? 0, createdBy: row[7], createdAt: row[8], active: row[9])
+                         baselineTo: row[5], baselinePoints: row[6] ?? 0, createdBy: row[7], createdAt: row[8], active: row[9] as Bool)
         }
     }
 

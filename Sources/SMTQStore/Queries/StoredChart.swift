@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import SMTQConfig
 import SMTQStatistics
 
@@ -40,7 +39,7 @@ public struct StoredChart: Sendable {
     /// The chart's subgroups with `since <= time < until` (microseconds), in time order; a trailing time
     /// bucket counts even if it has not ended, a trailing incomplete count does not. Nil when the store has
     /// never seen the chart's station, program or measurement.
-    public func subgroups(_ db: Database, since: Int64? = nil, until: Int64? = nil) throws -> [Subgroup]? {
+    public func subgroups(_ db: any SQLReader, since: Int64? = nil, until: Int64? = nil) throws -> [Subgroup]? {
         var builder = SubgroupBuilder(rule: rule)
         var subgroups: [Subgroup] = []
         let aggregated = readsRollups && [since, until].allSatisfy { ($0 ?? 0) % StoreSchema.bucketMicroseconds == 0 }

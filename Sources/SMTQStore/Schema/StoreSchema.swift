@@ -26,6 +26,9 @@ public enum StoreSchema {
         migrator.registerMigration("v4-access-tokens") { db in
             try AccessTokenStore.create(db)
         }
+        migrator.registerMigration("v5-forwarding") { db in
+            try ForwardOutbox.create(db)
+        }
         return migrator
     }
 

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import SMTQCore
 
 /// `smtq export events` and `smtq events`: the stored device events (connects, disconnects, errors such as
@@ -39,11 +38,11 @@ public struct EventExporter {
     /// The CSV columns and JSON keys, in order.
     public static let columns = ["time", "device", "line", "station", "kind", "count", "detail"]
 
-    public let queue: DatabaseQueue
+    public let source: any SQLSource
     public var filter: Filter
 
-    public init(queue: DatabaseQueue, filter: Filter = Filter()) {
-        self.queue = queue
+    public init(source: any SQLSource, filter: Filter = Filter()) {
+        self.source = source
         self.filter = filter
     }
 
@@ -52,7 +51,7 @@ public struct EventExporter {
     public func write(as format: Exporter.Format, to output: OutputBuffer) throws -> Int {
         if format == .csv { output.append(CSVText.row(Self.columns)) }
         var rows = 0
-        try queue.read { db in
+        try source.withReader { db in
             try Self.forEach(db, filter) { event in
                 output.append(format == .csv ? Self.csvRow(event) : Self.json(event) + "\n")
                 rows += 1
@@ -64,17 +63,17 @@ public struct EventExporter {
 
     /// Every event the filter lets through, oldest first (ties in the order they were stored). The time
     /// window reads `device_events_time`, a device filter `device_events_device_time`; all values are bound.
-    public static func forEach(_ db: Database, _ filter: Filter, _ body: (Event) throws -> Void) throws {
+    public static func forEach(_ db: any SQLReader, _ filter: Filter, _ body: (Event) throws -> Void) throws {
         var conditions = ScopeConditions(stations: nil, program: nil, since: filter.since, until: filter.until, table: "e.")
         if !filter.deviceIDs.isEmpty {
-            conditions.clauses.append("e.device_id IN (\(filter.deviceIDs.map { _ in "?" }.joined(separator: ",")))")
-            _ = conditions.arguments.append(contentsOf: StatementArguments(filter.deviceIDs))
+            conditions.clauses.append("e.device_id IN (\(sqlPlaceholders(filter.deviceIDs.count)))")
+            conditions.arguments += filter.deviceIDs.map { .integer($0) }
         }
         if !filter.kinds.isEmpty {
-            conditions.clauses.append("e.kind IN (\(filter.kinds.map { _ in "?" }.joined(separator: ",")))")
-            _ = conditions.arguments.append(contentsOf: StatementArguments(filter.kinds.map(\.rawValue)))
+            conditions.clauses.append("e.kind IN (\(sqlPlaceholders(filter.kinds.count)))")
+            conditions.arguments += filter.kinds.map { .text($0.rawValue) }
         }
-        let rows = try Row.fetchCursor(db, sql: """
+        try db.forEachRow("""
             SELECT e.time, d.name, l.name, s.name, e.kind, e.count, e.detail
             FROM device_events e
             JOIN devices d ON d.id = e.device_id
@@ -82,8 +81,7 @@ public struct EventExporter {
             JOIN lines l ON l.id = s.line_id
             WHERE \(conditions.sql)
             ORDER BY e.time, e.id
-            """, arguments: conditions.arguments)
-        while let row = try rows.next() {
+            """, conditions.arguments) { row in
             try body(Event(time: Date(storeMicroseconds: row[0]), device: row[1], line: row[2], station: row[3], kind: row[4],
                            count: row[5], detail: row[6]))
         }

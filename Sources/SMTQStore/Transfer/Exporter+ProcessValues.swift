@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import SMTQCore
 
 extension Exporter {
@@ -28,8 +27,8 @@ extension Exporter {
     /// Every process value in the window, in time order.
     public func forEachProcessValue(_ body: (ProcessValueRecord) throws -> Void) throws {
         let (filter, arguments) = window("v.time")
-        try queue.read { db in
-            let rows = try Row.fetchCursor(db, sql: """
+        try source.withReader { db in
+            try db.forEachRow("""
                 SELECT l.name, s.name, d.name, v.name, v.time, v.value, v.unit, v.lsl, v.usl
                 FROM process_values v
                 JOIN stations s ON s.id = v.station_id
@@ -37,8 +36,7 @@ extension Exporter {
                 JOIN devices d ON d.id = v.device_id
                 \(filter)
                 ORDER BY v.time, v.id
-                """, arguments: arguments)
-            while let row = try rows.next() {
+                """, arguments) { row in
                 try body(ProcessValueRecord(line: row[0], station: row[1], device: row[2], name: row[3],
                                             time: Date(storeMicroseconds: row[4]), value: row[5], unit: row[6],
                                             lsl: row[7], usl: row[8]))

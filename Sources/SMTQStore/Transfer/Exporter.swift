@@ -1,9 +1,8 @@
 import Foundation
-import GRDB
 import SMTQCore
 
 /// `smtq export`: units, defects, measurements or process values as JSON Lines (the interchange schema) or CSV, streamed
-/// in time order from a read-only database in constant memory.
+/// in time order from a read-only database (the local store or the central one) in constant memory.
 public struct Exporter {
     public enum Table: String, Sendable, CaseIterable {
         case units, defects, measurements
@@ -15,12 +14,12 @@ public struct Exporter {
         case jsonl, csv
     }
 
-    public let queue: DatabaseQueue
+    public let source: any SQLSource
     public var since: Date?
     public var until: Date?
 
-    public init(queue: DatabaseQueue, since: Date? = nil, until: Date? = nil) {
-        self.queue = queue
+    public init(source: any SQLSource, since: Date? = nil, until: Date? = nil) {
+        self.source = source
         self.since = since
         self.until = until
     }
@@ -83,18 +82,18 @@ public struct Exporter {
     }
 
     /// `WHERE` for the export window on `column` (empty without one), with its arguments.
-    func window(_ column: String) -> (String, StatementArguments) {
+    func window(_ column: String) -> (String, [SQLValue]) {
         var conditions: [String] = []
-        var arguments: [any DatabaseValueConvertible] = []
+        var arguments: [SQLValue] = []
         if let since {
             conditions.append("\(column) >= ?")
-            arguments.append(since.storeMicroseconds)
+            arguments.append(.integer(since.storeMicroseconds))
         }
         if let until {
             conditions.append("\(column) < ?")
-            arguments.append(until.storeMicroseconds)
+            arguments.append(.integer(until.storeMicroseconds))
         }
-        return (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "), StatementArguments(arguments))
+        return (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "), arguments)
     }
 
     private static func unitFields(_ record: UnitRecord) -> [String?] {
@@ -105,12 +104,8 @@ public struct Exporter {
     /// Every unit in the window, in time order, with its defects and measurements.
     public func forEachUnit(_ body: (UnitRecord) throws -> Void) throws {
         let (filter, arguments) = window("u.time")
-        try queue.read { db in
-            let units = try Row.fetchCursor(db, sql: "\(UnitRows.select) \(filter) ORDER BY u.time, u.id", arguments: arguments)
-            let rows = try UnitRows(db, measurements: true)
-            while let row = try units.next() {
-                try body(try rows.unit(row).record)
-            }
+        try source.withReader { db in
+            try UnitRows.forEach(db, "\(filter) ORDER BY u.time, u.id", arguments, measurements: true) { try body($0.record) }
         }
     }
 }

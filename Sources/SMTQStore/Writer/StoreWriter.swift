@@ -57,11 +57,14 @@ public final class StoreWriter: RecordSink, @unchecked Sendable {
     private var failing = false
     private var maintenance: [@Sendable (Database) throws -> Void] = []
     private var nextRetention = ContinuousClock.now + .seconds(5)
+    private let holdUnforwarded: Bool
 
     /// Opens (creating or migrating) the database and starts the writer thread.
+    /// `holdUnforwarded`: retention keeps units the central database has not confirmed (forwarding is on).
     public init(options: StorageConfig, logger: Logger = Logger(label: "smtq.store"),
-                retryInterval: Duration = .seconds(1)) throws(StoreError) {
+                retryInterval: Duration = .seconds(1), holdUnforwarded: Bool = false) throws(StoreError) {
         self.path = options.databasePath
+        self.holdUnforwarded = holdUnforwarded
         self.options = options
         self.logger = logger
         self.retryInterval = retryInterval
@@ -329,17 +332,25 @@ public final class StoreWriter: RecordSink, @unchecked Sendable {
     private func pruneOnce() {
         guard let retention = options.retention else { return }
         let cutoff = Date().addingTimeInterval(-retention.totalSeconds)
-        let deleted = Locked(0)
-        runMaintenance { db in
+        let deleted = Locked((0, 0))
+        runMaintenance { [holdUnforwarded] db in
             try db.inTransaction(.immediate) {
-                let count = try Retention.prune(db, before: cutoff)
-                deleted.withLock { $0 = count }
+                let forwarded = holdUnforwarded ? try ForwardOutbox.forwardedUnitID(db) : nil
+                let count = try Retention.prune(db, before: cutoff, keepingAfter: forwarded)
+                let held = forwarded == nil || count >= Retention.batchSize ? 0
+                    : try Int.fetchOne(db, sql: "SELECT count(*) FROM units WHERE time < ? AND id > ?",
+                                       arguments: [cutoff.storeMicroseconds, forwarded]) ?? 0
+                deleted.withLock { $0 = (count, held) }
                 return .commit
             }
         }
-        let count = deleted.withLock { $0 }
+        let (count, held) = deleted.withLock { $0 }
         if count > 0 {
             logger.debug("retention pruned units", metadata: ["units": "\(count)"])
+        }
+        if held > 0 {
+            logger.warning("retention keeps units past their retention because the central database has not confirmed them yet",
+                           metadata: ["units": "\(held)", "database": "\(path)"])
         }
         nextRetention = ContinuousClock.now + (count >= Retention.batchSize ? .milliseconds(200) : .seconds(600))
     }

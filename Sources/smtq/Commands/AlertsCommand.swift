@@ -48,7 +48,7 @@ struct AlertsList: ParsableCommand {
         let configuration = try ReportOptions.configuration(source)
         let from = try SPCCommands.window(since, nil, TimeWindow(time: configuration.time)).0
         let start = from.map(Date.init(storeMicroseconds:)) ?? Date().addingTimeInterval(-7 * 86_400)
-        let alerts = try ReportOptions.read(configuration, command: "smtq alerts") { db in
+        let alerts = try ReportOptions.readLocal(configuration, command: "smtq alerts") { db in
             try AlertStore.list(since: start, rule: rule, limit: limit, db)
         }
         if format == "json" {

@@ -42,19 +42,16 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            let queue = try StoreDatabase.openReadOnly(path: database.path())
-            let (from, to) = (since.flatMap(RFC3339.date(from:)), until.flatMap(RFC3339.date(from:)))
+        let (from, to) = (since.flatMap(RFC3339.date(from:)), until.flatMap(RFC3339.date(from:)))
+        // The local store, or the central database (--db postgresql://…): the same lines either way.
+        try ReportSource.withSource(try database.path(), command: "smtq export") { source in
             switch subject {
             case let .records(table):
-                try Exporter(queue: queue, since: from, until: to).write(table, as: format, to: OutputBuffer())
+                try Exporter(source: source, since: from, until: to).write(table, as: format, to: OutputBuffer())
             case .events:
                 let filter = EventExporter.Filter(since: from?.storeMicroseconds, until: to?.storeMicroseconds)
-                try EventExporter(queue: queue, filter: filter).write(as: format, to: OutputBuffer())
+                try EventExporter(source: source, filter: filter).write(as: format, to: OutputBuffer())
             }
-        } catch let error as StoreError {
-            Console.error("smtq: \(error)")
-            throw ExitCode.failure
         }
     }
 }

@@ -34,12 +34,13 @@ struct HTMLReportCommand: ParsableCommand {
 
     /// The page for a scope (what `smtq demo` writes too): yield, Pareto, escapes, the charts within `line` and
     /// `station` with their alerts marked, and the alerts.
-    static func page(_ db: Database, configuration: SMTQConfig.Configuration, scope: ReportScope, line: String?,
+    static func page(_ db: any SQLReader, configuration: SMTQConfig.Configuration, scope: ReportScope, line: String?,
                      station: String?, title: String, period: String) throws -> HTMLReport {
         let yield = try YieldQuery.run(db, scope: scope, by: [], configuration: configuration)
         let pareto = try ParetoQuery.run(db, scope: scope, key: .code)
         let escapes = configuration.lines.isEmpty ? [] : try EscapesQuery.run(db, scope: scope, configuration: configuration)
-        let alerts = try AlertStore.list(since: scope.since.map(Date.init(storeMicroseconds:)) ?? .distantPast, limit: 500, db)
+        // Alerts with their acknowledgements are the line host's (the central database holds their state only).
+        let alerts = try (db as? Database).map { try AlertStore.list(since: scope.since.map(Date.init(storeMicroseconds:)) ?? .distantPast, limit: 500, $0) } ?? []
             .filter { alert in scope.until.map { alert.startedAt.storeMicroseconds < $0 } ?? true }
         var charts: [(name: String, caption: String, svg: String?)] = []
         for chart in configuration.spc.charts

@@ -13,6 +13,7 @@ struct ReportOptions: ParsableArguments {
     @Option(help: "Only this line.") var line: String?
     @Option(help: "Only this station.") var station: String?
     @Option(help: "Only this program (product).") var program: String?
+    @Option(help: "Only this site's lines (a central database, --db postgresql://…).") var site: String?
     @OptionGroup var source: ConfigurationOptions
 
     typealias Format = FormatOption.Format
@@ -32,7 +33,8 @@ struct ReportOptions: ParsableArguments {
     }
 
     static func configuration(_ source: ConfigurationOptions) throws -> SMTQConfig.Configuration {
-        if source.config == nil, let db = source.db, !FileManager.default.fileExists(atPath: DatabaseOptions.defaultConfig) {
+        if source.config == nil, let db = source.db,
+           ReportSource.isCentral(db) || !FileManager.default.fileExists(atPath: DatabaseOptions.defaultConfig) {
             return SMTQConfig.Configuration.standalone(databasePath: db)
         }
         return try source.load()
@@ -46,7 +48,7 @@ struct ReportOptions: ParsableArguments {
 
     func scope(_ configuration: SMTQConfig.Configuration) throws -> ReportScope {
         let (from, to) = try SPCCommands.window(since, until, TimeWindow(time: configuration.time))
-        return ReportScope(line: line, station: station, program: program, since: from, until: to)
+        return ReportScope(site: site, line: line, station: station, program: program, since: from, until: to)
     }
 
     /// The JSON header every report starts with.
@@ -56,14 +58,30 @@ struct ReportOptions: ParsableArguments {
                 ("until", time(scope.until)), ("line", .string(line)), ("station", .string(station)), ("program", .string(program))]
     }
 
-    /// Opens the database read-only and runs `work`; store problems and unknown filter values are one line.
-    func read<T>(_ configuration: SMTQConfig.Configuration, _ work: (GRDB.Database) throws -> T) throws -> T {
+    /// Opens the database read-only (the local store, or the central one for `--db postgresql://…`) and runs
+    /// `work`; store problems and unknown filter values are one line.
+    func read<T>(_ configuration: SMTQConfig.Configuration, _ work: (any SQLReader) throws -> T) throws -> T {
         try Self.read(configuration, work)
     }
 
     static func read<T>(_ configuration: SMTQConfig.Configuration, command: String = "smtq report",
-                        _ work: (GRDB.Database) throws -> T) throws -> T {
+                        _ work: (any SQLReader) throws -> T) throws -> T {
+        do {
+            return try ReportSource.read(configuration.storage.databasePath, configuration: configuration, command: command, work)
+        } catch let error as UnknownFilterValue {
+            Console.error("\(command): \(error)")
+            throw ExitCode(64)
+        } catch let error as SiteNeedsCentral {
+            Console.error("\(command): \(error)")
+            throw ExitCode(64)
+        }
+    }
+
+    /// As `read`, on the local store only (what the central database does not hold: acknowledgements, tokens).
+    static func readLocal<T>(_ configuration: SMTQConfig.Configuration, command: String,
+                             _ work: (GRDB.Database) throws -> T) throws -> T {
         let path = configuration.storage.databasePath
+        try ReportSource.requireLocal(path, command: command)
         do {
             return try SPCCommands.withStore(path) { try StoreDatabase.openReadOnly(path: path).read(work) }
         } catch let error as UnknownFilterValue {

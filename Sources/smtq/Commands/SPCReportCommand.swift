@@ -3,6 +3,7 @@ import Foundation
 import SMTQConfig
 import SMTQCore
 import SMTQReports
+import GRDB
 import SMTQStatistics
 import SMTQStore
 
@@ -57,8 +58,11 @@ struct SPCReportCommand: ParsableCommand {
             let title = "\(config.name): \(config.type.rawValue) chart of \(config.line)/\(config.station)"
                 + (config.measurement.map { " \($0)" } ?? "") + (report.limits == nil ? " (phase I limits)" : " (stored limits)")
             // The chart's alerts at their signal points (acknowledged ones with the note as the tooltip).
+            // Alerts with their acknowledgements are the line host's (the central database holds their state only).
             let alerts = try options.read(configuration) { db in
-                try AlertStore.list(since: report.subgroups.first.map { Date(storeMicroseconds: $0.start) }, limit: 1000, db)
+                try (db as? Database).map {
+                    try AlertStore.list(since: report.subgroups.first.map { Date(storeMicroseconds: $0.start) }, limit: 1000, $0)
+                } ?? []
             }
             let annotations = ChartAnnotation.from(alerts, chart: config.name, subgroupStarts: report.subgroups.map(\.start))
             try ReportFiles.write(ChartSVG.render(report.result, title: title, labels: labels, times: report.subgroups.map(\.start),
@@ -106,8 +110,8 @@ struct SPCReportCommand: ParsableCommand {
             try options.read(configuration) { try MeasurementNames.check($0, measurement) }
         }
         let line = try options.line ?? options.read(configuration) { db in
-            try String.fetchAll(db, sql: "SELECT l.name FROM stations s JOIN lines l ON l.id = s.line_id WHERE s.name = ? ORDER BY 1",
-                                arguments: [station]).first
+            try db.column("SELECT l.name FROM stations s JOIN lines l ON l.id = s.line_id WHERE s.name = ? ORDER BY 1",
+                          [.text(station)], as: String.self).first
         } ?? {
             Console.error("smtq report spc: --station '\(station)' is not in the database")
             return ""
