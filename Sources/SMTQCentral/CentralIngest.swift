@@ -8,8 +8,9 @@ import SMTQStore
 /// each batch COPYed into temporary staging tables and moved into the real ones in one transaction. Units and
 /// device events are idempotent by (site, host, local id): a batch sent again changes nothing, and a row whose
 /// key exists with other content is refused (returned as a conflict, never overwritten). Rollup rows, alerts
-/// and SPC limit sets are the host's current state and replace the central copy.
-public final class CentralIngest {
+/// and SPC limit sets are the host's current state and replace the central copy. One task uses it at a time
+/// (the forwarder's), hence `@unchecked Sendable`.
+public final class CentralIngest: @unchecked Sendable {
     let connection: PostgresConnection
     let logger: Logger
     let site: String
@@ -32,8 +33,9 @@ public final class CentralIngest {
     public static func open(_ connection: PostgresConnection, target: CentralTarget, site: String, host: String,
                             logger: Logger) async throws -> CentralIngest {
         let ingest = CentralIngest(connection: connection, site: site, host: host, logger: logger)
-        let versions = try await ingest.column("SELECT version FROM smtq_schema")
-        try CentralSchema.check(versions, target: target)
+        let exists = try await ingest.rows("SELECT to_regclass('smtq_schema') IS NOT NULL").first?.decode(Bool.self) ?? false
+        guard exists else { throw CentralSchema.missing(target) }
+        try CentralSchema.check(try await ingest.column("SELECT version FROM smtq_schema"), target: target)
         let now = Date().storeMicroseconds
         ingest.hostID = Int32(try await ingest.one("""
             INSERT INTO hosts (site, name, first_seen, last_seen) VALUES (\(site), \(host), \(now), \(now))
@@ -53,7 +55,7 @@ public final class CentralIngest {
     }
 
     /// Stores one batch in one transaction; returns the rows refused as conflicts.
-    public func write(_ batch: ForwardBatch, identities: () async throws -> LocalIdentities) async throws -> [ForwardConflict] {
+    public func write(_ batch: ForwardBatch, identities: @Sendable () async throws -> LocalIdentities) async throws -> [ForwardConflict] {
         try await mapIdentities(batch, identities)
         try await ensurePartitions(batch)
         let host = hostID
@@ -152,6 +154,19 @@ public final class CentralIngest {
         }
     }
 
+    /// A round trip (the forwarder's check while idle).
+    func ping() async throws {
+        _ = try await rows("SELECT 1")
+    }
+
+    /// Whether the connection is gone (the server closed it, or `close`).
+    var isClosed: Bool { connection.isClosed }
+
+    /// Closes the connection, failing any statement that waits on it.
+    func close() async {
+        try? await connection.close()
+    }
+
     /// Central ids for every local id the batch uses (read from the local store on a miss).
     private func mapIdentities(_ batch: ForwardBatch, _ read: () async throws -> LocalIdentities) async throws {
         let neededDevices = Set(batch.units.compactMap { $0[1].integerValue } + batch.events.compactMap { $0[1].integerValue })
@@ -203,12 +218,19 @@ public final class CentralIngest {
     /// Runs a script, one statement at a time (the extended protocol takes one per message).
     private func run(_ sql: String) async throws {
         for statement in CentralSchema.statements(sql) {
+            try open()
             _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).get()
         }
     }
 
+    /// Refuses to send on a connection the server closed (postgres-nio would wait for an answer for good).
+    private func open() throws {
+        if connection.isClosed { throw CentralError("the central database closed the connection (shut down or restarted?)") }
+    }
+
     private func rows(_ sql: String) async throws -> [PostgresRow] {
-        try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).get().rows
+        try open()
+        return try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).get().rows
     }
 
     private func column(_ sql: String) async throws -> [String] {
@@ -216,6 +238,7 @@ public final class CentralIngest {
     }
 
     private func one(_ query: PostgresQuery) async throws -> Int64 {
+        try open()
         let rows = try await connection.query(query, logger: logger).get().rows
         guard let row = rows.first else { throw CentralError("the central database returned no row for an identity") }
         return try row.decode(Int64.self)
@@ -224,6 +247,7 @@ public final class CentralIngest {
     /// COPY rows into a staging table (text format).
     private func copy(_ table: String, _ rows: [[SQLValue]]) async throws {
         guard !rows.isEmpty else { return }
+        try open()
         var buffer = ByteBufferAllocator().buffer(capacity: rows.count * 96)
         for row in rows {
             for (index, value) in row.enumerated() {

@@ -187,10 +187,12 @@ public enum CentralSchema {
     /// Readers and forwarders need exactly this build's schema.
     public static func requireCurrent(_ reader: any SQLReader, target: CentralTarget) throws {
         let exists = try reader.value("SELECT to_regclass('smtq_schema') IS NOT NULL", as: Bool.self) ?? false
-        guard exists else {
-            throw CentralError("central database \(target.address) has no smtq schema: run smtq central migrate --db \(target.address)")
-        }
+        guard exists else { throw missing(target) }
         try check(try reader.column("SELECT version FROM smtq_schema", as: String.self), target: target)
+    }
+
+    static func missing(_ target: CentralTarget) -> CentralError {
+        CentralError("central database \(target.address) has no smtq schema: run smtq central migrate --db \(target.address)")
     }
 
     /// The statements of a script (one per `;` at a line's end; the schema's SQL has none inside text).

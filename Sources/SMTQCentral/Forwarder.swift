@@ -92,6 +92,7 @@ public final class Forwarder: Service, Sendable {
     private func drain(_ ingest: CentralIngest, target: CentralTarget, cursors: inout [ForwardOutbox.Stream: Int64],
                        untilEmpty: Bool = false) async throws {
         var lastLag = ContinuousClock.now
+        var lastPing = ContinuousClock.now
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             let after = cursors
             let size = config.batchUnits
@@ -102,6 +103,17 @@ public final class Forwarder: Service, Sendable {
                 if batch.cursors != cursors { try await confirm(batch.cursors, conflicts: []) }
                 cursors = batch.cursors
                 if untilEmpty { return }
+                // Idle: a cheap question now and then, so a server that went away shows in the status at once.
+                if ContinuousClock.now - lastPing >= .seconds(5) {
+                    do {
+                        try await bounded(.seconds(15), ingest, "a check that the server is there") { try await ingest.ping() }
+                    } catch let error as CentralError {
+                        throw error
+                    } catch {
+                        throw CentralError(target.describe(error))
+                    }
+                    lastPing = .now
+                }
                 await refreshLag()
                 lastLag = .now
                 try? await Task.sleep(for: .seconds(1))
@@ -109,8 +121,10 @@ public final class Forwarder: Service, Sendable {
             }
             let conflicts: [ForwardConflict]
             do {
-                conflicts = try await ingest.write(batch) { [reader] in
-                    try await Blocking.run("forward.read") { try reader.read { try ForwardOutbox.identities($0) } }
+                conflicts = try await bounded(.seconds(60), ingest, "a batch of \(batch.units.count) units") { [reader] in
+                    try await ingest.write(batch) {
+                        try await Blocking.run("forward.read") { try reader.read { try ForwardOutbox.identities($0) } }
+                    }
                 }
             } catch let error as CentralError {
                 throw error
@@ -134,6 +148,34 @@ public final class Forwarder: Service, Sendable {
             if ContinuousClock.now - lastLag >= .seconds(5) {
                 await refreshLag()
                 lastLag = .now
+            }
+        }
+    }
+
+    /// Runs `operation` on the connection for at most `limit`; then closes the connection and throws, without
+    /// waiting for the operation (postgres-nio can leave a statement sent on a connection the server just closed
+    /// waiting for good), so a server that vanished cannot stall forwarding.
+    private func bounded<T: Sendable>(_ limit: Duration, _ ingest: CentralIngest, _ what: String,
+                                      _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        guard !ingest.isClosed else {
+            throw CentralError("central database \(config.address): the connection was closed by the server; connecting again")
+        }
+        let once = Locked(false)
+        let address = config.address
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            func finish(_ result: Result<T, any Error>) {
+                guard once.withLock({ done in defer { done = true }; return !done }) else { return }
+                continuation.resume(with: result)
+            }
+            let work = Task {
+                do { finish(.success(try await operation())) } catch { finish(.failure(error)) }
+            }
+            Task {
+                try? await Task.sleep(for: limit)
+                guard once.withLock({ !$0 }) else { return }
+                await ingest.close()
+                work.cancel()
+                finish(.failure(CentralError("central database \(address): no answer within \(Int(limit.totalSeconds)) s to \(what); connecting again")))
             }
         }
     }
