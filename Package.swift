@@ -218,6 +218,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(
+            name: "SMTQCentralTests",
+            dependencies: [
+                "SMTQCentral", "SMTQStore", "SMTQConfig", "SMTQCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "SMTQStatisticsTests", dependencies: ["SMTQStatistics", "SMTQCore", "SMTQTestSupport"]),
         .testTarget(name: "SMTQConfigTests", dependencies: ["SMTQConfig", "SMTQCore", "SMTQTestSupport"], exclude: ["Fixtures"]),
         // Runs the built `smtq` and `smtqd` binaries as a user would (the store only writes test databases).

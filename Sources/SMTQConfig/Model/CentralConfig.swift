@@ -30,9 +30,11 @@ public struct PostgresAddress: Sendable, Hashable, CustomStringConvertible {
               ["postgresql", "postgres"].contains(scheme) else {
             return .failure(SecretProblem(message: "'\(redacted(text))' is not a postgresql:// URL"))
         }
-        guard let host = components.host, !host.isEmpty else {
+        guard let bracketed = components.host, !bracketed.isEmpty else {
             return .failure(SecretProblem(message: "'\(redacted(text))' names no host"))
         }
+        // An IPv6 address comes bracketed ([::1]); the connection wants it bare.
+        let host = bracketed.hasPrefix("[") && bracketed.hasSuffix("]") ? String(bracketed.dropFirst().dropLast()) : bracketed
         let database = String(components.path.drop { $0 == "/" })
         guard !database.isEmpty, !database.contains("/") else {
             return .failure(SecretProblem(message: "'\(redacted(text))' names no database (postgresql://USER@HOST/DATABASE)"))
