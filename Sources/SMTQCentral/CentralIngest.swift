@@ -37,16 +37,28 @@ public final class CentralIngest: @unchecked Sendable {
         guard exists else { throw CentralSchema.missing(target) }
         try CentralSchema.check(try await ingest.column("SELECT version FROM smtq_schema"), target: target)
         let now = Date().storeMicroseconds
-        ingest.hostID = Int32(try await ingest.one("""
-            INSERT INTO hosts (site, name, first_seen, last_seen) VALUES (\(site), \(host), \(now), \(now))
-            ON CONFLICT (site, name) DO UPDATE SET last_seen = excluded.last_seen RETURNING id
-            """))
+        // Looked up first: an upsert would take a sequence number on every connection.
+        let rows = try await ingest.connection.query("SELECT id FROM hosts WHERE site = \(site) AND name = \(host)", logger: logger).get().rows
+        let id: Int64
+        if let row = rows.first {
+            id = try row.decode(Int64.self)
+        } else {
+            id = try await ingest.one("""
+                INSERT INTO hosts (site, name, first_seen, last_seen) VALUES (\(site), \(host), \(now), \(now))
+                ON CONFLICT (site, name) DO UPDATE SET last_seen = excluded.last_seen RETURNING id
+                """)
+        }
+        guard id < CentralKey.maximumHosts else {
+            throw CentralError("central database \(target.address) has host number \(id), beyond the \(CentralKey.maximumHosts) line hosts its keys hold")
+        }
+        ingest.hostID = Int32(id)
         try await ingest.run("""
             CREATE TEMP TABLE stage_units ON COMMIT DELETE ROWS AS SELECT * FROM units WITH NO DATA;
             CREATE TEMP TABLE stage_defects ON COMMIT DELETE ROWS AS SELECT * FROM defects WITH NO DATA;
             CREATE TEMP TABLE stage_measurements ON COMMIT DELETE ROWS AS SELECT * FROM measurements WITH NO DATA;
             CREATE TEMP TABLE stage_rollups ON COMMIT DELETE ROWS AS SELECT * FROM rollups WITH NO DATA;
             CREATE TEMP TABLE stage_events ON COMMIT DELETE ROWS AS SELECT * FROM device_events WITH NO DATA;
+            CREATE TEMP TABLE stage_values ON COMMIT DELETE ROWS AS SELECT * FROM process_values WITH NO DATA;
             CREATE TEMP TABLE stage_alerts ON COMMIT DELETE ROWS AS SELECT * FROM alerts WITH NO DATA;
             CREATE TEMP TABLE stage_limits ON COMMIT DELETE ROWS AS SELECT * FROM spc_limits WITH NO DATA;
             CREATE TEMP TABLE stage_first_pass (id bigint, time bigint, first_pass bigint) ON COMMIT DELETE ROWS;
@@ -83,10 +95,13 @@ public final class CentralIngest: @unchecked Sendable {
                            u.defect_count, u.false_call_count)
                       IS DISTINCT FROM (s.time, s.serial, s.station_id, s.program_id, s.device_id, s.result, s.position, s.cycle_ms,
                            s.defect_count, s.false_call_count)
-                    RETURNING s.id, s.serial, u.serial, s.time, u.time
+                    RETURNING s.id, s.serial, u.serial, s.time, u.time, s.station_id, s.program_id
                     """)
+                var refusedKeys: Set<[Int64]> = []
                 for row in refused {
-                    let (id, serial, centralSerial, time, centralTime) = try row.decode((Int64, String, String, Int64, Int64).self)
+                    let (id, serial, centralSerial, time, centralTime, station, program) =
+                        try row.decode((Int64, String, String, Int64, Int64, Int64, Int64).self)
+                    refusedKeys.insert([station, program, Self.bucket(time)])
                     conflicts.append(ForwardConflict(
                         stream: .units, localID: CentralKey.local(id),
                         detail: "unit \(CentralKey.local(id)) (\(serial) at \(time)) is stored centrally for \(site)/\(hostName) as \(centralSerial) at \(centralTime)"))
@@ -94,7 +109,8 @@ public final class CentralIngest: @unchecked Sendable {
                 try await run("""
                     DELETE FROM stage_defects d WHERE NOT EXISTS (SELECT 1 FROM stage_units s WHERE s.id = d.unit_id);
                     DELETE FROM stage_measurements m WHERE NOT EXISTS (SELECT 1 FROM stage_units s WHERE s.id = m.unit_id);
-                    INSERT INTO units SELECT s.* FROM stage_units s WHERE NOT EXISTS (SELECT 1 FROM units u WHERE u.id = s.id);
+                    INSERT INTO units SELECT s.* FROM stage_units s WHERE NOT EXISTS (SELECT 1 FROM units u WHERE u.id = s.id)
+                      ON CONFLICT DO NOTHING;
                     INSERT INTO defects SELECT * FROM stage_defects ON CONFLICT DO NOTHING;
                     INSERT INTO measurements SELECT * FROM stage_measurements ON CONFLICT DO NOTHING;
                     """)
@@ -105,10 +121,12 @@ public final class CentralIngest: @unchecked Sendable {
                         WHERE u.id = f.id AND u.time = f.time AND u.first_pass <> f.first_pass
                         """)
                 }
-                if !batch.rollups.isEmpty {
-                    try await copy("stage_rollups", batch.rollups.map { row in
-                        [.integer(Int64(host)), mapped(row[0], stations), mapped(row[1], programs)] + row[2...]
-                    })
+                // The rollup rows of a refused unit's quarter hour are not this store's to replace.
+                let rollups = batch.rollups.map { row in
+                    [.integer(Int64(host)), mapped(row[0], stations), mapped(row[1], programs)] + row[2...]
+                }.filter { row in !refusedKeys.contains(row[1...3].map { $0.integerValue ?? -1 }) }
+                if !rollups.isEmpty {
+                    try await copy("stage_rollups", rollups)
                     let columns = ["units", "first_pass_units", "final_pass_units", "tests", "fails", "defects", "false_calls",
                                    "event_tests", "event_fails", "event_defective_units", "event_defects", "event_false_calls"]
                     try await run("""
@@ -133,6 +151,12 @@ public final class CentralIngest: @unchecked Sendable {
                 }
                 try await run("INSERT INTO device_events SELECT * FROM stage_events ON CONFLICT (id) DO NOTHING")
             }
+            if !batch.processValues.isEmpty {
+                try await copy("stage_values", batch.processValues.map { row in
+                    [key(row[0]), .integer(Int64(host)), mapped(row[1], devices), mapped(row[2], stations)] + row[3...]
+                })
+                try await run("INSERT INTO process_values SELECT * FROM stage_values ON CONFLICT (id) DO NOTHING")
+            }
             if !batch.alerts.isEmpty {
                 try await copy("stage_alerts", batch.alerts.map { row in [key(row[0]), .integer(Int64(host))] + row[1...] })
                 try await run("""
@@ -154,6 +178,12 @@ public final class CentralIngest: @unchecked Sendable {
         }
     }
 
+    /// The quarter hour of a time (the rollups' bucket).
+    static func bucket(_ time: Int64) -> Int64 {
+        let (quotient, remainder) = time.quotientAndRemainder(dividingBy: StoreSchema.bucketMicroseconds)
+        return remainder < 0 ? quotient - 1 : quotient
+    }
+
     /// A round trip (the forwarder's check while idle).
     func ping() async throws {
         _ = try await rows("SELECT 1")
@@ -169,8 +199,10 @@ public final class CentralIngest: @unchecked Sendable {
 
     /// Central ids for every local id the batch uses (read from the local store on a miss).
     private func mapIdentities(_ batch: ForwardBatch, _ read: () async throws -> LocalIdentities) async throws {
-        let neededDevices = Set(batch.units.compactMap { $0[1].integerValue } + batch.events.compactMap { $0[1].integerValue })
-        let neededStations = Set(batch.units.compactMap { $0[2].integerValue } + batch.rollups.compactMap { $0[0].integerValue })
+        let neededDevices = Set(batch.units.compactMap { $0[1].integerValue } + batch.events.compactMap { $0[1].integerValue }
+                                + batch.processValues.compactMap { $0[1].integerValue })
+        let neededStations = Set(batch.units.compactMap { $0[2].integerValue } + batch.rollups.compactMap { $0[0].integerValue }
+                                 + batch.processValues.compactMap { $0[2].integerValue })
         let neededPrograms = Set(batch.units.compactMap { $0[3].integerValue } + batch.rollups.compactMap { $0[1].integerValue })
         guard !neededDevices.isSubset(of: devices.keys) || !neededStations.isSubset(of: stations.keys)
                 || !neededPrograms.isSubset(of: programs.keys) else { return }
@@ -274,19 +306,20 @@ enum CopyText {
         }
     }
 
+    /// Escapes per Unicode scalar: "\r\n" is one Character in Swift and must still become two escapes.
     static func escaped(_ text: String) -> String {
-        guard text.contains(where: { $0 == "\\" || $0 == "\t" || $0 == "\n" || $0 == "\r" }) else { return text }
-        var output = ""
-        for character in text {
-            switch character {
-            case "\\": output += "\\\\"
-            case "\t": output += "\\t"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            default: output.append(character)
+        guard text.unicodeScalars.contains(where: { $0 == "\\" || $0 == "\t" || $0 == "\n" || $0 == "\r" }) else { return text }
+        var output = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\": output.append(contentsOf: "\\\\".unicodeScalars)
+            case "\t": output.append(contentsOf: "\\t".unicodeScalars)
+            case "\n": output.append(contentsOf: "\\n".unicodeScalars)
+            case "\r": output.append(contentsOf: "\\r".unicodeScalars)
+            default: output.append(scalar)
             }
         }
-        return output
+        return String(output)
     }
 }
 

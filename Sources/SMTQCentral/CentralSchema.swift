@@ -170,9 +170,9 @@ public enum CentralSchema {
             for migration in migrations where !applied.contains(migration.id) {
                 try reader.forEachRow("BEGIN", []) { _ in }
                 for statement in statements(migration.sql) { try reader.forEachRow(statement, []) { _ in } }
-                try reader.forEachRow("COMMIT", []) { _ in }
                 try reader.forEachRow("INSERT INTO smtq_schema (version, applied_at) VALUES (?, ?)",
                                       [.text(migration.id), .integer(Date().storeMicroseconds)]) { _ in }
+                try reader.forEachRow("COMMIT", []) { _ in }
                 done.append(migration.id)
             }
             return done

@@ -121,7 +121,9 @@ public final class Forwarder: Service, Sendable {
             }
             let conflicts: [ForwardConflict]
             do {
-                conflicts = try await bounded(.seconds(60), ingest, "a batch of \(batch.units.count) units") { [reader] in
+                // A minute, and a second more per thousand rows (a slow link with big batches still gets through).
+                let rows = batch.units.count + batch.defects.count + batch.measurements.count + batch.processValues.count
+                conflicts = try await bounded(.seconds(60 + rows / 1000), ingest, "a batch of \(batch.units.count) units") { [reader] in
                     try await ingest.write(batch) {
                         try await Blocking.run("forward.read") { try reader.read { try ForwardOutbox.identities($0) } }
                     }
@@ -134,7 +136,7 @@ public final class Forwarder: Service, Sendable {
             cursors = batch.cursors
             try await confirm(batch.cursors, conflicts: conflicts)
             state.withLock {
-                $0.unitsForwarded += batch.units.count
+                $0.unitsForwarded += batch.units.count - conflicts.filter { $0.stream == .units }.count
                 $0.conflicts += conflicts.count
                 $0.lastBatch = Date()
             }

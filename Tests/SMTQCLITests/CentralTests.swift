@@ -119,6 +119,16 @@ struct CentralTests {
         #expect(try cluster.psql("SELECT count(*) FROM units") == "875")
         #expect(BinaryRunner.count(reinstalled.path("smtq.sqlite"), "SELECT count(*) FROM forward_conflicts") == 30)
         #expect(BinaryRunner.count(reinstalled.path("smtq.sqlite"), "SELECT count(*) FROM units") == 30)
+
+        // Separators inside text (a CR LF pair is one Swift Character) cross COPY intact.
+        let odd = try TemporaryFolder("smtq-central-odd")
+        let oddLine = try #require(lines.first).replacingOccurrences(of: "\"serial\":\"SN", with: "\"serial\":\"C\\r\\nR\\t\\\\ ")
+        try (oddLine + "\n").write(toFile: odd.path("units.jsonl"), atomically: true, encoding: .utf8)
+        let oddConfig = try CLIFixtures.referenceConfig(in: odd, extra: Self.forwardConfig(cluster, host: "line9"))
+        #expect(try BinaryRunner.run("smtq", ["import", odd.path("units.jsonl"), "--db", odd.path("smtq.sqlite")]).status == 0)
+        let oddPush = try BinaryRunner.run("smtq", ["central", "push", "--config", oddConfig], environment: environment)
+        #expect(oddPush.status == 0, "\(oddPush.standardError)")
+        #expect(try cluster.psql("SELECT count(*) FROM units WHERE serial LIKE E'C\\r\\nR\\t\\\\\\\\ %'") == "1")
     }
 
     @Test("two smtqd forward into one central database through an outage: every unit once, plant-wide yield = both lines'")

@@ -65,6 +65,8 @@ struct ForwardConfigTests {
             ("forward: {postgres: {url: \"postgresql://smtq@127.0.0.1/smtq\", password_file: \(open)}}", "can be read by other users"),
             ("forward: {postgres: {url: \"postgresql://smtq@127.0.0.1/smtq\", ca_file: /nonexistent/ca.pem}}", "CA file '/nonexistent/ca.pem'"),
             ("forward: {postgres: {url: \"postgresql://smtq@127.0.0.1/smtq\", host: \"line 3\"}}", "'line 3' is not a host name"),
+            ("forward: {postgres: {url: \"postgresql://smtq@127.0.0.1/smtq?password=s3cret\"}}", "a parameter other than sslmode"),
+            ("forward: {postgres: {url: \"postgresql://smtq:s3/cr3t@127.0.0.1/smtq\"}}", "URL"),
             ("forward: {postgres: {url: \"postgresql://smtq@127.0.0.1/smtq\", batch: 0}}", "batch"),
             ("forward: {postgres: {url: \"postgresql://smtq@127.0.0.1/smtq\", urls: x}}", "urls"),
             ("forward: {postgres: {password_env: X}}", "url"),

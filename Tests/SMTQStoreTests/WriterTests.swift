@@ -171,7 +171,38 @@ struct WriterTests {
              try Int.fetchOne(db, sql: "SELECT count(*) FROM measurements") ?? -1,
              try Int.fetchOne(db, sql: "SELECT coalesce(sum(units), 0) FROM rollups") ?? -1)
         }
-        #expect(counts.0 == 10 && counts.1 == 10 && counts.2 == 0 && counts.3 == 10)
+        #expect(counts.0 == 10 && counts.1 == 10 && counts.2 == 0 && counts.3 == 10, "\(counts)")
+    }
+
+    @Test("retention keeps each table's highest id (never reused), and with forwarding on what is not yet confirmed")
+    func retentionKeepsIDsAndTheForwardingBacklog() throws {
+        let database = try TemporaryDatabase()
+        let writer = try database.writer()
+        defer { writer.shutdown() }
+        let old = Date().addingTimeInterval(-40 * 86_400)
+        func units(_ prefix: String, _ count: Int, at time: Date) -> [IncomingUnit] {
+            (0..<count).map { index in
+                IncomingUnit(record: UnitRecord(line: "L1", station: "AOI-1", device: "aoi1", program: "PCB-A", serial: "\(prefix)\(index)",
+                                                result: .pass, time: time.addingTimeInterval(Double(index)), defects: [Sample.defect()]))
+            }
+        }
+        _ = writer.submitAndWait(.units(units("A", 20, at: old), cursor: nil))
+        let cutoff = Date().addingTimeInterval(-30 * 86_400)
+        func prune(hold: Bool) throws -> Int {
+            try writer.write { db in
+                try Retention.prune(db, before: cutoff, hold: hold ? try ForwardOutbox.hold(db) : nil)
+            }
+        }
+        // Forwarding confirmed the first 8: only those go; the rollup rows of the backlog's quarter hours stay.
+        try writer.write { try ForwardOutbox.confirm($0, cursors: [.units: 8], conflicts: [ForwardConflict(stream: .units, localID: 3, detail: "x")]) }
+        #expect(try prune(hold: true) == 7)
+        #expect(try writer.read { try Int.fetchOne($0, sql: "SELECT min(id) FROM units WHERE id <> 3") } == 9)
+        #expect(try writer.read { try Int.fetchOne($0, sql: "SELECT coalesce(sum(units), 0) FROM rollups") } ?? 0 >= 12)
+        // Without a hold everything old goes but the highest id, so the next unit gets a fresh id.
+        _ = try prune(hold: false)
+        #expect(try writer.read { try Int.fetchAll($0, sql: "SELECT id FROM units") } == [20])
+        _ = writer.submitAndWait(.units(units("B", 1, at: Date()), cursor: nil))
+        #expect(try writer.read { try Int.fetchOne($0, sql: "SELECT max(id) FROM units") } == 21)
     }
 
     @Test("the writer prunes by itself when storage.retention is set")

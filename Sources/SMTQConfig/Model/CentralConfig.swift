@@ -28,24 +28,24 @@ public struct PostgresAddress: Sendable, Hashable, CustomStringConvertible {
     public static func parse(_ text: String) -> Result<PostgresAddress, SecretProblem> {
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
               ["postgresql", "postgres"].contains(scheme) else {
-            return .failure(SecretProblem(message: "'\(redacted(text))' is not a postgresql:// URL"))
+            return .failure(SecretProblem(message: "the database URL is not a postgresql:// URL"))
         }
         guard let bracketed = components.host, !bracketed.isEmpty else {
-            return .failure(SecretProblem(message: "'\(redacted(text))' names no host"))
+            return .failure(SecretProblem(message: "the database URL names no host"))
         }
         // An IPv6 address comes bracketed ([::1]); the connection wants it bare.
         let host = bracketed.hasPrefix("[") && bracketed.hasSuffix("]") ? String(bracketed.dropFirst().dropLast()) : bracketed
         let database = String(components.path.drop { $0 == "/" })
         guard !database.isEmpty, !database.contains("/") else {
-            return .failure(SecretProblem(message: "'\(redacted(text))' names no database (postgresql://USER@HOST/DATABASE)"))
+            return .failure(SecretProblem(message: "the database URL names no database (postgresql://USER@HOST/DATABASE)"))
         }
         var tls: CentralTLS?
         for item in components.queryItems ?? [] {
             guard item.name == "sslmode" else {
-                return .failure(SecretProblem(message: "'\(redacted(text))': unknown parameter '\(item.name)' (sslmode is the only one)"))
+                return .failure(SecretProblem(message: "the database URL has a parameter other than sslmode (the only one it takes)"))
             }
             guard let mode = CentralTLS(rawValue: item.value ?? "") else {
-                return .failure(SecretProblem(message: "'\(redacted(text))': sslmode '\(item.value ?? "")' is not one of "
+                return .failure(SecretProblem(message: "the database URL's sslmode '\(item.value ?? "")' is not one of "
                                               + CentralTLS.allCases.map(\.rawValue).joined(separator: ", ")))
             }
             tls = mode
@@ -60,10 +60,6 @@ public struct PostgresAddress: Sendable, Hashable, CustomStringConvertible {
         "postgresql://\(user)@\(host.contains(":") ? "[\(host)]" : host):\(port)/\(database)"
     }
 
-    /// The URL text with any password replaced, for messages.
-    public static func redacted(_ text: String) -> String {
-        text.replacingOccurrences(of: #"(://[^:/@]*):[^@/]*@"#, with: "$1:***@", options: .regularExpression)
-    }
 }
 
 /// `forward.postgres`: this line host's records go to the plant's central PostgreSQL.

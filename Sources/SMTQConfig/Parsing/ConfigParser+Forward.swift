@@ -55,10 +55,12 @@ extension ConfigParser {
         }
         let hostNode = postgres.optional("host")
         let hostName = hostNode?.nonEmptyString() ?? ProcessInfo.processInfo.hostName
-        for (name, nodeValue) in [("site", siteName), ("host", hostName)] {
-            if let value = nodeValue, value.range(of: "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$", options: .regularExpression) == nil {
-                (name == "site" ? siteNode : hostNode)?.error("'\(value)' is not a \(name) name", expected: "letters, digits, '.', '_' and '-' (at most 63)")
-            }
+        for (name, value, node) in [("site", siteName, siteNode), ("host", hostName, hostNode)] {
+            guard let value, value.range(of: "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$", options: .regularExpression) == nil else { continue }
+            let origin = node != nil ? "" : name == "site" ? " (the top-level site:)" : " (this host's name)"
+            let message = "'\(value)'\(origin) is not a \(name) name for the central rows"
+            let expected = "letters, digits, '.', '_' and '-' (at most 63)\(node == nil ? "; set forward.postgres.\(name)" : "")"
+            if let node { node.error(message, expected: expected) } else { postgres.errorAtKey("url", message, expected: expected) }
         }
         let batch = postgres.optional("batch")?.int(1...50_000, expected: "units per batch, 1 to 50000") ?? 2000
         guard let address, let siteName else { return nil }

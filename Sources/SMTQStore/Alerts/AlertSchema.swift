@@ -55,12 +55,16 @@ enum AlertSchema {
     }
 
     /// Retention: resolved alerts that started before `time` and whose every delivery is done go, with
-    /// their events, outbox rows and notes. Firing alerts and undelivered events stay.
+    /// their events, outbox rows and notes. Firing alerts and undelivered events stay, and so does the alert
+    /// holding each table's highest id (SQLite would hand a deleted highest id out again; forwarding reads by id).
     static func prune(_ db: Database, before time: Int64) throws {
         let doomed = """
             SELECT a.id FROM alerts a WHERE a.started_at < ? AND a.state = 'resolved'
               AND NOT EXISTS (SELECT 1 FROM alert_events e JOIN alert_outbox o ON o.event_id = e.id
                               WHERE e.alert_id = a.id AND o.delivered_at IS NULL)
+              AND a.id < (SELECT max(id) FROM alerts)
+              AND NOT EXISTS (SELECT 1 FROM alert_events e WHERE e.alert_id = a.id AND e.id = (SELECT max(id) FROM alert_events))
+              AND NOT EXISTS (SELECT 1 FROM alert_acks k WHERE k.alert_id = a.id AND k.id = (SELECT max(id) FROM alert_acks))
             LIMIT 1000
             """
         let ids = try Int64.fetchAll(db, sql: doomed, arguments: [time])

@@ -9,7 +9,8 @@ import GRDB
 public enum ForwardOutbox {
     /// The cursor names.
     public enum Stream: String, Sendable, CaseIterable {
-        case units, events = "device_events", alertEvents = "alert_events", alertAcks = "alert_acks", limits = "spc_limits"
+        case units, events = "device_events", alertEvents = "alert_events", alertAcks = "alert_acks", limits = "spc_limits",
+             processValues = "process_values"
     }
 
     static func create(_ db: Database) throws {
@@ -59,13 +60,18 @@ public enum ForwardOutbox {
         return ForwardLag(units: row?[0] ?? 0, oldest: (row?[1] as Int64?).map { Date(storeMicroseconds: $0) }, conflicts: conflicts)
     }
 
-    /// The highest unit id retention may delete (everything after it waits to be forwarded).
-    public static func forwardedUnitID(_ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT last_id FROM forward_cursors WHERE stream = 'units'") ?? 0
+    /// What retention must keep while forwarding is on: everything after the confirmed positions, and the
+    /// rollup rows from the first unforwarded unit's quarter hour on.
+    public static func hold(_ db: Database) throws -> ForwardHold {
+        let cursors = try cursors(db)
+        let units = cursors[.units] ?? 0
+        let first = try Int64.fetchOne(db, sql: "SELECT min(time) FROM units WHERE id > ?", arguments: [units])
+        return ForwardHold(units: units, events: cursors[.events] ?? 0, processValues: cursors[.processValues] ?? 0,
+                           firstUnforwardedBucket: first.map(UnitInserter.bucket))
     }
 
     /// The next batch after `cursors`: up to `units` units (and what they bring), up to 5 × `units` events,
-    /// the alerts changed since, and every SPC limit set when one was added or changed.
+    /// as many process values, the alerts changed since, and every SPC limit set when one was added or changed.
     public static func batch(_ db: Database, after cursors: [Stream: Int64], units: Int) throws -> ForwardBatch {
         var batch = ForwardBatch(cursors: cursors)
         let unitRows = try Row.fetchAll(db, sql: """
@@ -109,6 +115,11 @@ public enum ForwardOutbox {
             """, arguments: [cursors[.events] ?? 0, units * 5])
         batch.events = events.map(values)
         if let last = events.last { batch.cursors[.events] = last[0] }
+        let samples = try Row.fetchAll(db, sql: """
+            SELECT id, device_id, station_id, name, time, value, unit, lsl, usl FROM process_values WHERE id > ? ORDER BY id LIMIT ?
+            """, arguments: [cursors[.processValues] ?? 0, units * 5])
+        batch.processValues = samples.map(values)
+        if let last = samples.last { batch.cursors[.processValues] = last[0] }
         // Alerts whose state changed (each change is an event) or that were acknowledged since.
         let alertEvents = try Int64.fetchOne(db, sql: "SELECT max(id) FROM alert_events") ?? 0
         let acks = try Int64.fetchOne(db, sql: "SELECT max(id) FROM alert_acks") ?? 0
@@ -174,11 +185,12 @@ public struct ForwardBatch: Sendable {
     public var firstPass: [[ForwardValue]] = []
     public var rollups: [[ForwardValue]] = []
     public var events: [[ForwardValue]] = []
+    public var processValues: [[ForwardValue]] = []
     public var alerts: [[ForwardValue]] = []
     public var limits: [[ForwardValue]] = []
 
     public var isEmpty: Bool {
-        units.isEmpty && events.isEmpty && alerts.isEmpty && limits.isEmpty
+        units.isEmpty && events.isEmpty && processValues.isEmpty && alerts.isEmpty && limits.isEmpty
     }
 }
 
@@ -193,6 +205,14 @@ public struct ForwardConflict: Sendable, Equatable {
         self.localID = localID
         self.detail = detail
     }
+}
+
+/// What retention keeps for forwarding (ids above the confirmed positions, rollups from a bucket on).
+public struct ForwardHold: Sendable, Equatable {
+    public var units: Int64
+    public var events: Int64
+    public var processValues: Int64
+    public var firstUnforwardedBucket: Int64?
 }
 
 /// Forwarding's distance behind the local store.

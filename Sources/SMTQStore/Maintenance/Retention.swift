@@ -10,12 +10,18 @@ public enum Retention {
     /// and measurements, and (once no such units are left) up to `limit` rollup rows and device events and
     /// 5 × `limit` counter samples and process values before it, and delivered alerts. Returns the units
     /// deleted, or `limit` while any table may have more; fewer than `limit` means nothing older is left.
+    ///
+    /// The row with the highest id of each table that forwarding reads by id stays, so SQLite never hands a
+    /// deleted id out again (a reused id at or below the forwarding cursor would never be forwarded). `hold`
+    /// (forwarding is on): what the central database has not confirmed stays, with the rollup rows from its
+    /// first quarter hour on, and units it refused as conflicts stay for good.
     @discardableResult
-    /// `keepingAfter`: units with a higher id are not yet forwarded to the central database and stay.
-    public static func prune(_ db: Database, before cutoff: Date, limit: Int = batchSize, keepingAfter forwarded: Int64? = nil) throws -> Int {
+    public static func prune(_ db: Database, before cutoff: Date, limit: Int = batchSize, hold: ForwardHold? = nil) throws -> Int {
         let time = cutoff.storeMicroseconds
-        let ids = try Int64.fetchAll(db, sql: "SELECT id FROM units WHERE time < ? AND id <= ? ORDER BY time LIMIT ?",
-                                     arguments: [time, forwarded ?? Int64.max, limit])
+        let conflicts = hold == nil ? "" : " AND id NOT IN (SELECT local_id FROM forward_conflicts WHERE stream = 'units')"
+        let ids = try Int64.fetchAll(db, sql: """
+            SELECT id FROM units WHERE time < ? AND id <= ? AND id < (SELECT max(id) FROM units)\(conflicts) ORDER BY time LIMIT ?
+            """, arguments: [time, hold?.units ?? Int64.max, limit])
         if !ids.isEmpty {
             let list = ids.map(String.init).joined(separator: ",")
             try db.execute(sql: "DELETE FROM defects WHERE unit_id IN (\(list))")
@@ -24,19 +30,23 @@ public enum Retention {
         }
         var more = false
         if ids.count < limit {
-            let bucket = UnitInserter.bucket(time)
+            let bucket = min(UnitInserter.bucket(time), hold?.firstUnforwardedBucket ?? Int64.max)
             // Every table in bounded batches, so a first prune of an old database never holds the writer long.
             more = try deleteBatch(db, "rollups WHERE (station_id, program_id, bucket) IN (SELECT station_id, program_id, bucket FROM rollups WHERE bucket < ? LIMIT ?)",
                                    [bucket, limit], limit)
             more = try deleteBatch(db, "counter_samples WHERE id IN (SELECT id FROM counter_samples WHERE time < ? LIMIT ?)",
                                    [time, limit * 5], limit * 5) || more
-            more = try deleteBatch(db, "device_events WHERE id IN (SELECT id FROM device_events WHERE time < ? LIMIT ?)",
-                                   [time, limit], limit) || more
+            more = try deleteBatch(db, """
+                device_events WHERE id IN (SELECT id FROM device_events WHERE time < ? AND id <= ?
+                                           AND id < (SELECT max(id) FROM device_events) LIMIT ?)
+                """, [time, hold?.events ?? Int64.max, limit], limit) || more
             try AlertSchema.prune(db, before: time)
         }
         // Process values are the busiest table (every value every poll interval).
-        more = try deleteBatch(db, "process_values WHERE id IN (SELECT id FROM process_values WHERE time < ? ORDER BY time LIMIT ?)",
-                               [time, limit * 5], limit * 5) || more
+        more = try deleteBatch(db, """
+            process_values WHERE id IN (SELECT id FROM process_values WHERE time < ? AND id <= ?
+                                        AND id < (SELECT max(id) FROM process_values) ORDER BY time LIMIT ?)
+            """, [time, hold?.processValues ?? Int64.max, limit * 5], limit * 5) || more
         return more ? max(ids.count, limit) : ids.count
     }
 

@@ -335,11 +335,11 @@ public final class StoreWriter: RecordSink, @unchecked Sendable {
         let deleted = Locked((0, 0))
         runMaintenance { [holdUnforwarded] db in
             try db.inTransaction(.immediate) {
-                let forwarded = holdUnforwarded ? try ForwardOutbox.forwardedUnitID(db) : nil
-                let count = try Retention.prune(db, before: cutoff, keepingAfter: forwarded)
-                let held = forwarded == nil || count >= Retention.batchSize ? 0
+                let hold = holdUnforwarded ? try ForwardOutbox.hold(db) : nil
+                let count = try Retention.prune(db, before: cutoff, hold: hold)
+                let held = hold == nil || count >= Retention.batchSize ? 0
                     : try Int.fetchOne(db, sql: "SELECT count(*) FROM units WHERE time < ? AND id > ?",
-                                       arguments: [cutoff.storeMicroseconds, forwarded]) ?? 0
+                                       arguments: [cutoff.storeMicroseconds, hold?.units ?? 0]) ?? 0
                 deleted.withLock { $0 = (count, held) }
                 return .commit
             }

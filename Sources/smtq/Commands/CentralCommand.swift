@@ -149,6 +149,10 @@ struct CentralPush: AsyncParsableCommand {
             throw ExitCode(78)
         }
         let path = configuration.storage.databasePath
+        guard FileManager.default.fileExists(atPath: path) else {
+            Console.error("smtq central push: \(path) does not exist; give the line host's database (--db or storage.database)")
+            throw ExitCode(66)
+        }
         do {
             let queue = try StoreDatabase.openForWriting(path: path, synchronous: configuration.storage.synchronous)
             let forwarder = try Forwarder(config: central, databasePath: path, confirmation: .direct(queue),
