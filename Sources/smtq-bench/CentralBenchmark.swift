@@ -24,9 +24,10 @@ struct CentralBenchmark: ParsableCommand {
         try? FileManager.default.removeItem(atPath: folder)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let cluster = folder + "/pg"
-        let (_, portText) = try Bench.process("/bin/bash", ["scripts/pg-cluster", "start", cluster])
-        defer { _ = try? Bench.process("/bin/bash", ["scripts/pg-cluster", "stop", cluster]) }
-        let port = portText.trimmingCharacters(in: .whitespacesAndNewlines)
+        let started = try ChildProcess.run("/bin/bash", ["scripts/pg-cluster", "start", cluster])
+        guard started.status == 0 else { throw ValidationError("pg-cluster start: \(started.error)") }
+        defer { _ = try? ChildProcess.run("/bin/bash", ["scripts/pg-cluster", "stop", cluster]) }
+        let port = started.output.trimmingCharacters(in: .whitespacesAndNewlines)
         let password = try String(contentsOfFile: cluster + "/password", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         setenv("PGPASSWORD", password, 1)
         setenv("SMTQ_BENCH_PG", password, 1)
@@ -61,8 +62,8 @@ struct CentralBenchmark: ParsableCommand {
             try StoreDatabase.openForWriting(path: database, synchronous: .normal).write { try $0.execute(sql: "DELETE FROM forward_cursors") }
             let forward = try push(lineConfig)
             if round == 1 {
-                _ = try psql("\\copy units TO '\(unitsFile)'")
-                _ = try psql("\\copy defects TO '\(defectsFile)'")
+                _ = try psql("\\copy (SELECT * FROM units) TO '\(unitsFile)'")
+                _ = try psql("\\copy (SELECT * FROM defects) TO '\(defectsFile)'")
             }
             let stored = try psql("SELECT (SELECT count(*) FROM units) || ' ' || (SELECT count(*) FROM defects)").1
             _ = try psql("TRUNCATE units, defects, measurements, rollups, device_events")

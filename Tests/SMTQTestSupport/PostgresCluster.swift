@@ -1,4 +1,5 @@
 import Foundation
+import SMTQCore
 
 /// A throwaway PostgreSQL cluster on loopback (Debian's server through `scripts/pg-cluster`), run as a
 /// non-root user in a temporary folder; stopped and removed when released. Role and database `smtq`.
@@ -63,33 +64,12 @@ public final class PostgresCluster: @unchecked Sendable {
         try? FileManager.default.removeItem(at: folder)
     }
 
-    /// Runs the script with its output in files, through posix_spawn and waitpid: Foundation's Process did not
-    /// notice this script's exit (the server it starts outlives it), leaving the test waiting.
     static func run(_ arguments: [String]) throws -> String {
-        let outputPath = "/tmp/smtq-pg-\(UUID().uuidString).out", errorPath = outputPath + ".err"
-        defer {
-            try? FileManager.default.removeItem(atPath: outputPath)
-            try? FileManager.default.removeItem(atPath: errorPath)
+        let result = try ChildProcess.run("/bin/bash", [script] + arguments)
+        guard result.status == 0 else {
+            throw ClusterError(message: "pg-cluster \(arguments.joined(separator: " ")): \(result.error)")
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        let argv = (["/bin/bash", script] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, "/bin/bash", &actions, nil, argv, environ)
-        guard spawned == 0 else { throw ClusterError(message: "cannot run pg-cluster: \(String(cString: strerror(spawned)))") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        guard status == 0 else {
-            let problem = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
-            throw ClusterError(message: "pg-cluster \(arguments.joined(separator: " ")): \(problem)")
-        }
-        return output
+        return result.output
     }
 
     public struct ClusterError: Error, CustomStringConvertible {
