@@ -83,37 +83,58 @@ public final class CentralIngest: @unchecked Sendable {
         do {
             var conflicts: [ForwardConflict] = []
             if !batch.units.isEmpty {
-                try await copy("stage_units", batch.units.map { row in
+                let units = batch.units.map { row in
                     [key(row[0]), .integer(Int64(host)), mapped(row[1], devices), mapped(row[2], stations), mapped(row[3], programs)]
                         + row[4...]
-                })
-                try await copy("stage_defects", batch.defects.map { [key($0[0])] + $0[1...] })
-                try await copy("stage_measurements", batch.measurements.map { [key($0[0])] + $0[1...] })
-                let refused = try await rows("""
-                    DELETE FROM stage_units s USING units u WHERE u.id = s.id
-                      AND (u.time, u.serial, u.station_id, u.program_id, u.device_id, u.result, u.position, u.cycle_ms,
-                           u.defect_count, u.false_call_count)
-                      IS DISTINCT FROM (s.time, s.serial, s.station_id, s.program_id, s.device_id, s.result, s.position, s.cycle_ms,
-                           s.defect_count, s.false_call_count)
-                    RETURNING s.id, s.serial, u.serial, s.time, u.time, s.station_id, s.program_id
-                    """)
-                var refusedKeys: Set<[Int64]> = []
-                for row in refused {
-                    let (id, serial, centralSerial, time, centralTime, station, program) =
-                        try row.decode((Int64, String, String, Int64, Int64, Int64, Int64).self)
-                    refusedKeys.insert([station, program, Self.bucket(time)])
-                    conflicts.append(ForwardConflict(
-                        stream: .units, localID: CentralKey.local(id),
-                        detail: "unit \(CentralKey.local(id)) (\(serial) at \(time)) is stored centrally for \(site)/\(hostName) as \(centralSerial) at \(centralTime)"))
                 }
-                try await run("""
-                    DELETE FROM stage_defects d WHERE NOT EXISTS (SELECT 1 FROM stage_units s WHERE s.id = d.unit_id);
-                    DELETE FROM stage_measurements m WHERE NOT EXISTS (SELECT 1 FROM stage_units s WHERE s.id = m.unit_id);
-                    INSERT INTO units SELECT s.* FROM stage_units s WHERE NOT EXISTS (SELECT 1 FROM units u WHERE u.id = s.id)
-                      ON CONFLICT DO NOTHING;
-                    INSERT INTO defects SELECT * FROM stage_defects ON CONFLICT DO NOTHING;
-                    INSERT INTO measurements SELECT * FROM stage_measurements ON CONFLICT DO NOTHING;
-                    """)
+                let defects = batch.defects.map { [key($0[0])] + $0[1...] }
+                let measurements = batch.measurements.map { [key($0[0])] + $0[1...] }
+                let ids = units.compactMap { $0[0].integerValue }
+                // The usual case: none of the batch's keys is stored yet (one index probe per month), so the rows
+                // are COPYed straight into their tables. Otherwise (a batch sent again, a reinstalled host) they
+                // go through staging, where stored keys with other content are refused.
+                let stored = try await rows("SELECT 1 FROM units WHERE id BETWEEN \(ids.min() ?? 0) AND \(ids.max() ?? 0) LIMIT 1")
+                var refusedKeys: Set<[Int64]> = []
+                if stored.isEmpty {
+                    try await copy("units", units)
+                    try await copy("defects", defects)
+                    try await copy("measurements", measurements)
+                } else {
+                    try await copy("stage_units", units)
+                    try await copy("stage_defects", defects)
+                    try await copy("stage_measurements", measurements)
+                    let refused = try await rows("""
+                        DELETE FROM stage_units s USING units u WHERE u.id = s.id
+                          AND (u.time, u.serial, u.station_id, u.program_id, u.device_id, u.result, u.position, u.cycle_ms,
+                               u.defect_count, u.false_call_count)
+                          IS DISTINCT FROM (s.time, s.serial, s.station_id, s.program_id, s.device_id, s.result, s.position, s.cycle_ms,
+                               s.defect_count, s.false_call_count)
+                        RETURNING s.id, s.serial, u.serial, s.time, u.time, s.station_id, s.program_id
+                        """)
+                    var refusedIDs: [Int64] = []
+                    for row in refused {
+                        let (id, serial, centralSerial, time, centralTime, station, program) =
+                            try row.decode((Int64, String, String, Int64, Int64, Int64, Int64).self)
+                        refusedIDs.append(id)
+                        refusedKeys.insert([station, program, Self.bucket(time)])
+                        conflicts.append(ForwardConflict(
+                            stream: .units, localID: CentralKey.local(id),
+                            detail: "unit \(CentralKey.local(id)) (\(serial) at \(time)) is stored centrally for \(site)/\(hostName) as \(centralSerial) at \(centralTime)"))
+                    }
+                    if !refusedIDs.isEmpty {
+                        let list = refusedIDs.map(String.init).joined(separator: ",")
+                        try await run("""
+                            DELETE FROM stage_defects WHERE unit_id IN (\(list));
+                            DELETE FROM stage_measurements WHERE unit_id IN (\(list));
+                            """)
+                    }
+                    // Rows stored identically are left as they are; (id, time) is the key a conflict was not.
+                    try await run("""
+                        INSERT INTO units SELECT * FROM stage_units ON CONFLICT DO NOTHING;
+                        INSERT INTO defects SELECT * FROM stage_defects ON CONFLICT DO NOTHING;
+                        INSERT INTO measurements SELECT * FROM stage_measurements ON CONFLICT DO NOTHING;
+                        """)
+                }
                 if !batch.firstPass.isEmpty {
                     try await copy("stage_first_pass", batch.firstPass.map { [key($0[0]), $0[1], $0[2]] })
                     try await run("""

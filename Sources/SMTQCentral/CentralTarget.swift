@@ -27,15 +27,23 @@ public struct CentralTarget: Sendable {
         }
     }
 
-    /// From a `--db postgresql://…` URL: the password from `passwordFile`, else `PGPASSWORD`, else the URL;
-    /// TLS from `?sslmode=`, else off on this host and verify-full beyond it (as forwarding does).
-    public init(url: String, passwordFile: String? = nil) throws {
+    /// From a `--db postgresql://…` URL: the password from `passwordFile`, else `PGPASSWORD`, else the URL,
+    /// else `configured` (the configuration's `forward.postgres`) when it names the same server and role; TLS
+    /// from `?sslmode=`, else the configured one for that server, else off on this host and verify-full beyond
+    /// it; the CA from `PGSSLROOTCERT`, else the configured `ca_file`.
+    public init(url: String, passwordFile: String? = nil, configured: CentralConfig? = nil) throws {
+        let parsed: PostgresAddress
         switch PostgresAddress.parse(url) {
-        case let .success(address): self.address = address
+        case let .success(address): parsed = address
         case let .failure(problem): throw CentralError(problem.message + " (--db postgresql://USER@HOST:PORT/DATABASE)")
         }
-        tls = address.tls ?? CentralConfig.defaultTLS(for: address.host)
-        caFile = nil
+        address = parsed
+        let same = configured.flatMap { central in
+            central.address.host == parsed.host && central.address.port == parsed.port && central.address.user == parsed.user
+                ? central : nil
+        }
+        tls = parsed.tls ?? same?.tls ?? CentralConfig.defaultTLS(for: parsed.host)
+        caFile = ProcessInfo.processInfo.environment["PGSSLROOTCERT"].flatMap { $0.isEmpty ? nil : $0 } ?? same?.caFile
         if let passwordFile {
             switch SecretSource.file(passwordFile).load("the central database's password") {
             case let .success(secret): password = secret
@@ -43,8 +51,13 @@ public struct CentralTarget: Sendable {
             }
         } else if let secret = ProcessInfo.processInfo.environment["PGPASSWORD"], !secret.isEmpty {
             password = secret
-        } else {
-            password = address.urlPassword
+        } else if let secret = address.urlPassword {
+            password = secret
+        } else if let source = same?.password {
+            switch source.load("the central database's password") {
+            case let .success(secret): password = secret
+            case let .failure(problem): throw CentralError(problem.message)
+            }
         }
     }
 
@@ -119,18 +132,27 @@ public struct CentralTarget: Sendable {
                 return "\(place) asks for a password and none is given (password_file, password_env or PGPASSWORD)"
             case .connectionError, .serverClosedConnection, .uncleanShutdown, .clientClosedConnection:
                 let cause = error.underlying.map { Self.shortCause($0) } ?? "connection lost"
-                if "\(cause)".lowercased().contains("certificate") || "\(cause)".contains("handshake") || error.underlying is NIOSSLError {
-                    return "\(place): TLS failed (\(cause)); check ca_file, the server's certificate and tls (\(tls.rawValue))"
+                if let underlying = error.underlying, underlying is NIOSSLError || underlying is BoringSSLError || underlying is NIOSSLExtraError {
+                    return "\(place): TLS failed (\(Self.tlsCause(underlying))); check ca_file (or PGSSLROOTCERT), the server's certificate and tls (\(tls.rawValue))"
                 }
                 return "\(place) unreachable (\(cause)); is the server up and listening there?"
             default:
                 return "\(place): \(error.code) \(error.underlying.map { Self.shortCause($0) } ?? "")"
             }
         }
-        if error is NIOSSLError || error is BoringSSLError {
-            return "\(place): TLS failed (\(error)); check ca_file, the server's certificate and tls (\(tls.rawValue))"
+        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError {
+            return "\(place): TLS failed (\(Self.tlsCause(error))); check ca_file (or PGSSLROOTCERT), the server's certificate and tls (\(tls.rawValue))"
         }
         return "\(place): \(Self.shortCause(error))"
+    }
+
+    /// A TLS failure in a few words (BoringSSL's own text names source files of its build).
+    static func tlsCause(_ error: any Error) -> String {
+        let text = String(describing: error)
+        if error is NIOSSLExtraError, text.contains("hostname") { return "the certificate does not name this host" }
+        if text.contains("CERTIFICATE_VERIFY_FAILED") { return "the server's certificate is not trusted by the CA given" }
+        if text.contains("WRONG_VERSION_NUMBER") || text.contains("UNSUPPORTED_PROTOCOL") { return "no common TLS version" }
+        return "handshake failed"
     }
 
     static func shortCause(_ error: any Error) -> String {

@@ -93,12 +93,17 @@ public final class Forwarder: Service, Sendable {
                        untilEmpty: Bool = false) async throws {
         var lastLag = ContinuousClock.now
         var lastPing = ContinuousClock.now
+        // The next batch, read while the one before it was being written.
+        var prefetched: (after: [ForwardOutbox.Stream: Int64], batch: ForwardBatch)?
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             let after = cursors
-            let size = config.batchUnits
-            let batch = try await Blocking.run("forward.read") { [reader] in
-                try reader.read { try ForwardOutbox.batch($0, after: after, units: size) }
+            let batch: ForwardBatch
+            if let prefetched, prefetched.after == after {
+                batch = prefetched.batch
+            } else {
+                batch = try await read(after: after)
             }
+            prefetched = nil
             if batch.isEmpty {
                 if batch.cursors != cursors { try await confirm(batch.cursors, conflicts: []) }
                 cursors = batch.cursors
@@ -120,6 +125,8 @@ public final class Forwarder: Service, Sendable {
                 continue
             }
             let conflicts: [ForwardConflict]
+            let next = batch.cursors
+            async let following = try? read(after: next)
             do {
                 // A minute, and a second more per thousand rows (a slow link with big batches still gets through).
                 let rows = batch.units.count + batch.defects.count + batch.measurements.count + batch.processValues.count
@@ -134,6 +141,7 @@ public final class Forwarder: Service, Sendable {
                 throw CentralError(target.describe(error))
             }
             cursors = batch.cursors
+            if let following = await following { prefetched = (next, following) }
             try await confirm(batch.cursors, conflicts: conflicts)
             state.withLock {
                 $0.unitsForwarded += batch.units.count - conflicts.filter { $0.stream == .units }.count
@@ -151,6 +159,14 @@ public final class Forwarder: Service, Sendable {
                 await refreshLag()
                 lastLag = .now
             }
+        }
+    }
+
+    /// The batch after `after`, read from the store on a thread of its own.
+    private func read(after: [ForwardOutbox.Stream: Int64]) async throws -> ForwardBatch {
+        let size = config.batchUnits
+        return try await Blocking.run("forward.read") { [reader] in
+            try reader.read { try ForwardOutbox.batch($0, after: after, units: size) }
         }
     }
 

@@ -78,8 +78,10 @@ struct CentralBenchmark: ParsableCommand {
                          stored.trimmingCharacters(in: .whitespacesAndNewlines)))
         }
         let forward = Bench.median(forwarding), copy = Bench.median(copying)
-        print(String(format: "forwarding: median %.0f units/s with 3 defects each = %.0f%% of psql COPY (median %.0f units/s)",
-                     Double(units) / forward, 100 * copy / forward, Double(units) / copy))
+        let shares = zip(forwarding, copying).map { 100 * $1 / $0 }
+        print(String(format: "forwarding: median %.0f units/s with 3 defects each, psql COPY median %.0f units/s; share per round %@, median %.0f%%",
+                     Double(units) / forward, Double(units) / copy, shares.map { String(format: "%.0f%%", $0) }.joined(separator: " "),
+                     Bench.median(shares)))
 
         guard backlog > 0 else { return }
         _ = try psql("TRUNCATE units, defects, measurements, rollups, device_events")
@@ -89,6 +91,11 @@ struct CentralBenchmark: ParsableCommand {
         print(String(format: "backlog: %d units (3 defects each) drained in %.1f s (%.0f units/s)", backlog, drain, Double(backlog) / drain))
         let report = try Bench.process(smtq, ["report", "yield", "--by", "line,station,day", "--db", url, "--format", "json"]).0
         let rows = try psql("SELECT count(*) FROM rollups").1.trimmingCharacters(in: .whitespacesAndNewlines)
+        let bytes = Double(try psql("""
+            SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
+            JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname IN ('units', 'defects', 'measurements')
+            """).1.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        print(String(format: "central size: %.0f bytes per unit with 3 defects (tables and indexes)", bytes / Double(backlog)))
         print(String(format: "plant-wide report yield --by line,station,day over %d central results (%@ rollup rows): %.2f s",
                      backlog, rows, report))
     }

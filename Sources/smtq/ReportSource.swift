@@ -7,7 +7,7 @@ import SMTQStore
 
 /// Where a report reads: the local SQLite store, or with `--db postgresql://…` the plant's central database
 /// (the password from `PGPASSWORD`, else from the configuration's `forward.postgres` when it names the same
-/// server). Every failure is one line and exit 1 (or 64 for a bad URL).
+/// server). Every failure is one line and exit 1.
 enum ReportSource {
     static func isCentral(_ path: String) -> Bool {
         path.hasPrefix("postgresql://") || path.hasPrefix("postgres://")
@@ -42,14 +42,7 @@ enum ReportSource {
     }
 
     static func target(_ url: String, configuration: SMTQConfig.Configuration?) throws -> CentralTarget {
-        var target = try CentralTarget(url: url)
-        if ProcessInfo.processInfo.environment["PGPASSWORD"] == nil, let central = configuration?.central,
-           central.address.host == target.address.host, central.address.port == target.address.port,
-           central.address.user == target.address.user, target.address.urlPassword == nil {
-            target = try CentralTarget(central)
-            target.address = try CentralTarget(url: url).address
-        }
-        return target
+        try CentralTarget(url: url, configured: configuration?.central)
     }
 
     /// Refuses the central database for a command that reads or writes what only the local store has.
