@@ -7,7 +7,7 @@ struct SchemaTests {
     @Test("migrating from empty, and from every earlier version, reaches the same schema")
     func migrations() throws {
         let migrations = StoreSchema.knownMigrations
-        #expect(migrations == ["v1", "v2-process-values", "v3-alerts", "v4-access-tokens"])
+        #expect(migrations == ["v1", "v2-process-values", "v3-alerts", "v4-access-tokens", "v5-forwarding"])
         var schemas: [String] = []
         for index in 0...migrations.count {
             let database = try TemporaryDatabase()

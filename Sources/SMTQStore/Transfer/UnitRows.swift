@@ -38,12 +38,17 @@ enum UnitRows {
                     line: row[1], station: row[2], device: row[3], program: row[4], serial: row[5], position: row[6],
                     result: (row[7] as Int64) == 0 ? .pass : .fail, time: Date(storeMicroseconds: row[8]),
                     cycleMilliseconds: row[9])
-                record.defects = defects[id]?.map {
-                    DefectRecord(refdes: $0[0], part: $0[1], code: $0[2], category: $0[3],
-                                 verdict: ($0[4] as Int64) == 0 ? .real : .falseCall)
+                // A unit stored with an empty list (has_defects 1, no rows) reads back with an empty list, not none.
+                if (row[10] as Int64) == 1 {
+                    record.defects = (defects[id] ?? []).map {
+                        DefectRecord(refdes: $0[0], part: $0[1], code: $0[2], category: $0[3],
+                                     verdict: ($0[4] as Int64) == 0 ? .real : .falseCall)
+                    }
                 }
-                record.measurements = values[id]?.map {
-                    MeasurementRecord(name: $0[0], value: $0[1], unit: $0[2], lsl: $0[3], usl: $0[4])
+                if measurements, (row[11] as Int64) == 1 {
+                    record.measurements = (values[id] ?? []).map {
+                        MeasurementRecord(name: $0[0], value: $0[1], unit: $0[2], lsl: $0[3], usl: $0[4])
+                    }
                 }
                 try body(StoredUnit(id: id, record: record, isFirstPass: (row[12] as Int64) != 0))
             }
