@@ -20,9 +20,9 @@ struct CentralTests {
         "--since", "2026-11-01T00:00:00Z", "--until", "2026-12-01T00:00:00Z"], ["trace", "SN0001"], ["trace", "SN0016"],
     ]
 
-    static func forwardConfig(_ cluster: PostgresCluster, host: String) -> String {
+    static func forwardConfig(_ cluster: PostgresCluster, host: String, site: String = "plant-a") -> String {
         """
-        site: plant-a
+        site: \(site)
         customers:
           acme: {products: [PCB-A]}
         forward:
@@ -70,6 +70,28 @@ struct CentralTests {
                 "\(unknown.standardError)")
         let local = try BinaryRunner.run("smtq", ["report", "yield", "--config", config, "--site", "plant-a"])
         #expect(local.status == 64 && local.standardError.contains("give --db postgresql://"), "\(local.standardError)")
+
+        // A second site with the same line, station and chart names and other data (the first 400 reference
+        // results): --site keeps each site's reports apart, SPC (its chart's station) and trace included.
+        let siteB = try TemporaryFolder("smtq-central-site-b")
+        let part = try String(contentsOfFile: CLIFixtures.referenceUnits, encoding: .utf8).split(separator: "\n").prefix(400)
+        try (part.joined(separator: "\n") + "\n").write(toFile: siteB.path("units.jsonl"), atomically: true, encoding: .utf8)
+        let other = try CLIFixtures.referenceConfig(in: siteB, extra: Self.forwardConfig(cluster, host: "line1", site: "plant-b"))
+        #expect(try BinaryRunner.run("smtq", ["import", siteB.path("units.jsonl"), "--db", siteB.path("smtq.sqlite")]).status == 0)
+        let second = try BinaryRunner.run("smtq", ["central", "push", "--config", other], environment: environment)
+        #expect(second.standardOutput.contains("forwarded 400 units"), "\(second.standardOutput)\(second.standardError)")
+        for report in [["report", "spc", "--chart", "aoi-p"], ["report", "spc", "--chart", "ict-vcc"], ["report", "yield", "--by", "station"],
+                       ["report", "capability", "--measurement", "VCC"], ["trace", "SN0016"]] {
+            for (site, siteConfig) in [("plant-a", config), ("plant-b", other)] {
+                let local = try BinaryRunner.run("smtq", report + ["--config", siteConfig, "--format", "json"])
+                let central = try BinaryRunner.run("smtq", report + ["--config", siteConfig, "--db", cluster.url, "--site", site, "--format", "json"],
+                                                   environment: environment)
+                #expect(central.status == 0 && local.standardOutput == central.standardOutput, "\(report) --site \(site): \(central.standardError)")
+            }
+        }
+        let both = try BinaryRunner.run("smtq", ["trace", "SN0016", "--config", config, "--db", cluster.url, "--format", "json"], environment: environment)
+        let one = try BinaryRunner.run("smtq", ["trace", "SN0016", "--config", config, "--format", "json"])
+        #expect(both.standardOutput.count > one.standardOutput.count + 100, "the plant-wide trace shows both sites' results")
     }
 
     @Test("faults: wrong password, unreachable server, newer schema, a reinstalled host's reused ids (refused, kept, counted)")

@@ -22,15 +22,16 @@ public enum SPCReportQuery {
     /// has stored ones (e.g. the chart narrowed to another program than its limits were set for).
     public static func run(_ db: any SQLReader, chart: ChartConfig, scope: ReportScope, time: TimeConfig,
                            useStoredLimits: Bool = true) throws -> SPCReport {
-        let stored = StoredChart(chart, time: time)
+        let stored = StoredChart(chart, time: time, site: scope.site)
         let what = "\(chart.line)/\(chart.station)\(chart.program.map { "/" + $0 } ?? "")\(chart.measurement.map { " " + $0 } ?? "")"
         do {
-            _ = try Identities(db).resolve(ReportScope(line: chart.line, station: chart.station, program: chart.program))
+            _ = try Identities(db, site: scope.site).resolve(ReportScope(site: scope.site, line: chart.line, station: chart.station,
+                                                                         program: chart.program))
         } catch is UnknownFilterValue {
             throw NoData(what: what)
         }
         let limits = useStoredLimits
-            ? try SPCLimitsStore.active(db)[chart.name].flatMap { $0.limits.type == chart.type.rawValue ? $0 : nil } : nil
+            ? try SPCLimitsStore.active(db, site: scope.site)[chart.name].flatMap { $0.limits.type == chart.type.rawValue ? $0 : nil } : nil
         // With stored limits the series starts at the baseline's start, as the live engine's does (EWMA and
         // CUSUM carry their state from there), unless the window asks for earlier points; the window then
         // chooses which of its points are shown.

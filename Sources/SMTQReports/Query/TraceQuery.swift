@@ -11,13 +11,15 @@ public struct TraceEntry: Sendable {
 /// `smtq trace SERIAL`: every stored result of a serial across stations, in time order, with defects and
 /// measurements.
 public enum TraceQuery {
-    public static func run(_ db: any SQLReader, serial: String) throws -> [TraceEntry] {
+    /// `site`: only that site's results (a central database; a line host's store refuses it).
+    public static func run(_ db: any SQLReader, serial: String, site: String? = nil) throws -> [TraceEntry] {
+        if let site, db.dialect != .postgres { throw SiteNeedsCentral(site: site) }
         let rows = try db.rows("""
             SELECT u.id, l.name, s.name, d.name, p.name, u.position, u.result, u.cycle_ms, u.time
             FROM units u JOIN stations s ON s.id = u.station_id JOIN lines l ON l.id = s.line_id
             JOIN devices d ON d.id = u.device_id JOIN programs p ON p.id = u.program_id
-            WHERE u.serial = ? ORDER BY u.time, u.id
-            """, [.text(serial)])
+            WHERE u.serial = ?\(site == nil ? "" : " AND l.site = ?") ORDER BY u.time, u.id
+            """, [.text(serial)] + (site.map { [.text($0)] } ?? []))
         var attempts: [String: Int] = [:]
         return try rows.map { row in
             let id: Int64 = row[0]

@@ -7,8 +7,11 @@ public struct ChartScope: Sendable, Equatable {
     public var station: String
     public var program: String?
     public var measurement: String?
+    /// The site of the line (a central database holds several; nil: any, as on a line host's store).
+    public var site: String?
 
-    public init(line: String, station: String, program: String? = nil, measurement: String? = nil) {
+    public init(line: String, station: String, program: String? = nil, measurement: String? = nil, site: String? = nil) {
+        self.site = site
         self.line = line
         self.station = station
         self.program = program
@@ -34,9 +37,10 @@ public enum ChartEventQuery {
     public static func forEach(_ db: any SQLReader, scope: ChartScope, since: Int64? = nil, until: Int64? = nil,
                                aggregated: Bool = false, arrivalOrder: Bool = false,
                                _ body: (ChartEvent) throws -> Void) throws -> Int? {
+        let siteClause = scope.site == nil ? "" : " AND l.site = ?"
         guard let stationID = try db.value("""
-            SELECT s.id FROM stations s JOIN lines l ON l.id = s.line_id WHERE l.name = ? AND s.name = ?
-            """, [.text(scope.line), .text(scope.station)], as: Int64.self) else { return nil }
+            SELECT s.id FROM stations s JOIN lines l ON l.id = s.line_id WHERE l.name = ? AND s.name = ?\(siteClause) ORDER BY s.id LIMIT 1
+            """, [.text(scope.line), .text(scope.station)] + (scope.site.map { [.text($0)] } ?? []), as: Int64.self) else { return nil }
         var programID: Int64?
         if let program = scope.program {
             guard let id = try db.value("SELECT id FROM programs WHERE name = ?", [.text(program)], as: Int64.self) else { return nil }

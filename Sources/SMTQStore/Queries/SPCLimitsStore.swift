@@ -40,16 +40,19 @@ public enum SPCLimitsStore {
     }
 
     /// The active limits by chart name (the newest set where several hosts of a central database have one).
-    public static func active(_ db: any SQLReader) throws -> [String: StoredLimits] {
-        Dictionary(try list(db, activeOnly: true).map { ($0.chart, $0) }, uniquingKeysWith: { newest, _ in newest })
+    /// `site`: only the sets of that site's line hosts (a central database).
+    public static func active(_ db: any SQLReader, site: String? = nil) throws -> [String: StoredLimits] {
+        Dictionary(try list(db, activeOnly: true, site: site).map { ($0.chart, $0) }, uniquingKeysWith: { newest, _ in newest })
     }
 
     /// Every stored set (or only the active ones), by chart, newest first.
-    public static func list(_ db: any SQLReader, activeOnly: Bool = false) throws -> [StoredLimits] {
+    public static func list(_ db: any SQLReader, activeOnly: Bool = false, site: String? = nil) throws -> [StoredLimits] {
+        var conditions = activeOnly ? ["active = 1"] : []
+        if site != nil { conditions.append("host_id IN (SELECT id FROM hosts WHERE site = ?)") }
         let rows = try db.rows("""
             SELECT id, chart_key, chart_type, limits, baseline_from, baseline_to, baseline_points, created_by, created_at, active
-            FROM spc_limits \(activeOnly ? "WHERE active = 1" : "") ORDER BY chart_key, created_at DESC, id DESC
-            """)
+            FROM spc_limits \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")) ORDER BY chart_key, created_at DESC, id DESC
+            """, site.map { [.text($0)] } ?? [])
         return rows.map { row in
             StoredLimits(id: row[0], chart: row[1], limits: decode(type: row[2], json: row[3]), baselineFrom: row[4],
                          baselineTo: row[5], baselinePoints: row[6] ?? 0, createdBy: row[7], createdAt: row[8], active: row[9] as Bool)

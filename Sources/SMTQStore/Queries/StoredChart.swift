@@ -10,10 +10,11 @@ public struct StoredChart: Sendable {
     public let rule: SubgroupRule
     public let scope: ChartScope
 
-    public init(_ config: ChartConfig, time: TimeConfig) {
+    /// `site`: the chart's line at that site (a central database; nil on a line host's store).
+    public init(_ config: ChartConfig, time: TimeConfig, site: String? = nil) {
         self.config = config
         scope = ChartScope(line: config.line, station: config.station, program: config.program,
-                           measurement: config.type.isAttribute ? nil : config.measurement)
+                           measurement: config.type.isAttribute ? nil : config.measurement, site: site)
         let zone = TimeZone(identifier: time.timeZone) ?? TimeZone(identifier: "UTC")!
         switch config.subgroup {
         case let .every(duration)?: rule = .every(duration.totalMilliseconds * 1000, zone: zone)
