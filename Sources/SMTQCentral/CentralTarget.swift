@@ -35,7 +35,7 @@ public struct CentralTarget: Sendable {
         let parsed: PostgresAddress
         switch PostgresAddress.parse(url) {
         case let .success(address): parsed = address
-        case let .failure(problem): throw CentralError(problem.message + " (--db postgresql://USER@HOST:PORT/DATABASE)")
+        case let .failure(problem): throw CentralError(problem.message)
         }
         address = parsed
         let same = configured.flatMap { central in

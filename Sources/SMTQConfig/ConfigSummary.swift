@@ -35,6 +35,9 @@ extension Configuration {
         tail.append(http.map { "HTTP on \($0.host):\($0.port) (metrics at \($0.metricsPath)\($0.dashboard ? ", dashboard at /" : ""))" } ?? "no HTTP server")
         if !customers.isEmpty { tail.append(count(customers.count, "customer")) }
         lines.append(tail.joined(separator: ", "))
+        if let central {
+            lines.append("forwards to \(central.address) as \(central.site)/\(central.host) (tls \(central.tls.rawValue), batches of \(central.batchUnits))")
+        }
         return lines.joined(separator: "\n")
     }
 

@@ -7,7 +7,7 @@ import SMTQStore
 
 /// Where a report reads: the local SQLite store, or with `--db postgresql://…` the plant's central database
 /// (the password from `PGPASSWORD`, else from the configuration's `forward.postgres` when it names the same
-/// server). Every failure is one line and exit 1.
+/// server). Every failure is one line: exit 64 for a URL that cannot be used, else 1.
 enum ReportSource {
     static func isCentral(_ path: String) -> Bool {
         path.hasPrefix("postgresql://") || path.hasPrefix("postgres://")
@@ -25,9 +25,16 @@ enum ReportSource {
         guard isCentral(path) else {
             return try SPCCommands.withStore(path) { try work(StoreDatabase.openReadOnly(path: path)) }
         }
+        let target: CentralTarget
+        do {
+            target = try Self.target(path, configuration: configuration)
+        } catch let error as CentralError {
+            Console.error("\(command): \(error)")
+            throw ExitCode(64)
+        }
         let source: PostgresSource
         do {
-            source = try PostgresSource(target: target(path, configuration: configuration))
+            source = try PostgresSource(target: target)
         } catch let error as CentralError {
             Console.error("\(command): \(error)")
             throw ExitCode.failure

@@ -37,6 +37,8 @@ struct ForwardConfigTests {
         #expect(central.address.description == "postgresql://smtq@central.plant:6432/quality" && central.address.tls == nil)
         #expect(central.password == .file(password) && central.tls == .verifyCA && central.caFile == ca)
         #expect(central.site == "plant-b" && central.host == "line-3" && central.batchUnits == 500)
+        #expect(full?.summary.contains("forwards to postgresql://smtq@central.plant:6432/quality as plant-b/line-3 (tls verify-ca, batches of 500)") == true,
+                "\(full?.summary ?? "")")
 
         let (local, _) = load("forward: {postgres: {url: \"postgresql://smtq@127.0.0.1/smtq\", password_env: PG_SECRET}}")
         #expect(local?.central?.tls == .disable && local?.central?.site == "plant-a" && local?.central?.password == .environment("PG_SECRET"))
