@@ -148,6 +148,7 @@ let package = Package(
             dependencies: [
                 "SMTQCore", "SMTQConfig", "SMTQModbus", "SMTQStore", "SMTQAcquisition", "SMTQSimulator", "SMTQStatistics",
                 "SMTQEngine", "SMTQReports", "SMTQDaemon", "SMTQAlerts", "SMTQDashboard", "SMTQCentral", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -116,7 +116,7 @@ public final class CentralIngest: @unchecked Sendable {
                         let (id, serial, centralSerial, time, centralTime, station, program) =
                             try row.decode((Int64, String, String, Int64, Int64, Int64, Int64).self)
                         refusedIDs.append(id)
-                        refusedKeys.insert([station, program, Self.bucket(time)])
+                        refusedKeys.insert([station, program, StoreSchema.bucket(time)])
                         conflicts.append(ForwardConflict(
                             stream: .units, localID: CentralKey.local(id),
                             detail: "unit \(CentralKey.local(id)) (\(serial) at \(time)) is stored centrally for \(site)/\(hostName) as \(centralSerial) at \(centralTime)"))
@@ -197,12 +197,6 @@ public final class CentralIngest: @unchecked Sendable {
             try? await run("ROLLBACK")
             throw error
         }
-    }
-
-    /// The quarter hour of a time (the rollups' bucket).
-    static func bucket(_ time: Int64) -> Int64 {
-        let (quotient, remainder) = time.quotientAndRemainder(dividingBy: StoreSchema.bucketMicroseconds)
-        return remainder < 0 ? quotient - 1 : quotient
     }
 
     /// A round trip (the forwarder's check while idle).

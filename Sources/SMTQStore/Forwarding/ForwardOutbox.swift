@@ -67,40 +67,40 @@ public enum ForwardOutbox {
         let units = cursors[.units] ?? 0
         let first = try Int64.fetchOne(db, sql: "SELECT min(time) FROM units WHERE id > ?", arguments: [units])
         return ForwardHold(units: units, events: cursors[.events] ?? 0, processValues: cursors[.processValues] ?? 0,
-                           firstUnforwardedBucket: first.map(UnitInserter.bucket))
+                           firstUnforwardedBucket: first.map(StoreSchema.bucket))
     }
 
     /// The next batch after `cursors`: up to `units` units (and what they bring), up to 5 × `units` events,
     /// as many process values, the alerts changed since, and every SPC limit set when one was added or changed.
     public static func batch(_ db: Database, after cursors: [Stream: Int64], units: Int) throws -> ForwardBatch {
         var batch = ForwardBatch(cursors: cursors)
-        let unitRows = try Row.fetchAll(db, sql: """
+        let unitRows = try db.rows("""
             SELECT id, device_id, station_id, program_id, serial, position, result, cycle_ms, time, device_time, host_time,
                    source_seq, first_pass, defect_count, false_call_count, has_defects, has_measurements
             FROM units WHERE id > ? ORDER BY id LIMIT ?
-            """, arguments: [cursors[.units] ?? 0, units])
-        batch.units = unitRows.map(values)
+            """, [.integer(cursors[.units] ?? 0), .integer(Int64(units))])
+        batch.units = unitRows.map(\.values)
         if let last = unitRows.last {
             let first: Int64 = unitRows[0][0], lastID: Int64 = last[0]
             batch.cursors[.units] = lastID
-            batch.defects = try Row.fetchAll(db, sql: """
+            batch.defects = try db.rows("""
                 SELECT d.unit_id, u.time, d.slot, d.refdes, d.part, d.code, d.category, d.verdict
                 FROM units u JOIN defects d ON d.unit_id = u.id WHERE u.id BETWEEN ? AND ? AND u.has_defects = 1
                 ORDER BY d.unit_id, d.slot
-                """, arguments: [first, lastID]).map(values)
-            batch.measurements = try Row.fetchAll(db, sql: """
+                """, [.integer(first), .integer(lastID)]).map(\.values)
+            batch.measurements = try db.rows("""
                 SELECT m.unit_id, u.time, m.slot, m.name, m.value, m.unit, m.lsl, m.usl
                 FROM units u JOIN measurements m ON m.unit_id = u.id WHERE u.id BETWEEN ? AND ? AND u.has_measurements = 1
                 ORDER BY m.unit_id, m.slot
-                """, arguments: [first, lastID]).map(values)
+                """, [.integer(first), .integer(lastID)]).map(\.values)
             // Results of the same serial at the same station: a late earlier result moves the first pass (and the
             // cohort's rollup rows), so their flags and rows go again as they stand now.
-            batch.firstPass = try Row.fetchAll(db, sql: """
+            batch.firstPass = try db.rows("""
                 SELECT DISTINCT x.id, x.time, x.first_pass FROM units u JOIN units x ON x.serial = u.serial AND x.station_id = u.station_id
                 WHERE u.id BETWEEN ? AND ? AND x.id <= ? AND x.id <> u.id
-                """, arguments: [first, lastID, lastID]).map(values)
+                """, [.integer(first), .integer(lastID), .integer(lastID)]).map(\.values)
             let quarter = StoreSchema.bucketMicroseconds
-            batch.rollups = try Row.fetchAll(db, sql: """
+            batch.rollups = try db.rows("""
                 SELECT r.station_id, r.program_id, r.bucket, r.units, r.first_pass_units, r.final_pass_units, r.tests, r.fails,
                        r.defects, r.false_calls, r.event_tests, r.event_fails, r.event_defective_units, r.event_defects, r.event_false_calls
                 FROM rollups r JOIN (
@@ -108,23 +108,23 @@ public enum ForwardOutbox {
                   FROM units u JOIN units x ON x.serial = u.serial AND x.station_id = u.station_id
                   WHERE u.id BETWEEN ? AND ?) k
                 ON r.station_id = k.station_id AND r.program_id = k.program_id AND r.bucket = k.bucket
-                """, arguments: [first, lastID]).map(values)
+                """, [.integer(first), .integer(lastID)]).map(\.values)
         }
-        let events = try Row.fetchAll(db, sql: """
+        let events = try db.rows("""
             SELECT id, device_id, time, kind, count, detail FROM device_events WHERE id > ? ORDER BY id LIMIT ?
-            """, arguments: [cursors[.events] ?? 0, units * 5])
-        batch.events = events.map(values)
+            """, [.integer(cursors[.events] ?? 0), .integer(Int64(units * 5))])
+        batch.events = events.map(\.values)
         if let last = events.last { batch.cursors[.events] = last[0] }
-        let samples = try Row.fetchAll(db, sql: """
+        let samples = try db.rows("""
             SELECT id, device_id, station_id, name, time, value, unit, lsl, usl FROM process_values WHERE id > ? ORDER BY id LIMIT ?
-            """, arguments: [cursors[.processValues] ?? 0, units * 5])
-        batch.processValues = samples.map(values)
+            """, [.integer(cursors[.processValues] ?? 0), .integer(Int64(units * 5))])
+        batch.processValues = samples.map(\.values)
         if let last = samples.last { batch.cursors[.processValues] = last[0] }
         // Alerts whose state changed (each change is an event) or that were acknowledged since.
         let alertEvents = try Int64.fetchOne(db, sql: "SELECT max(id) FROM alert_events") ?? 0
         let acks = try Int64.fetchOne(db, sql: "SELECT max(id) FROM alert_acks") ?? 0
         if alertEvents > cursors[.alertEvents] ?? 0 || acks > cursors[.alertAcks] ?? 0 {
-            batch.alerts = try Row.fetchAll(db, sql: """
+            batch.alerts = try db.rows("""
                 SELECT a.id, a.rule, a.kind, a.dedup_key, a.severity, a.line, a.station, a.program, a.device, a.chart, a.series,
                        a.refdes, a.code, a.state, a.started_at, a.last_notified_at, a.resolved_at, a.point_start, a.summary, a.payload,
                        (SELECT k.by FROM alert_acks k WHERE k.alert_id = a.id ORDER BY k.id DESC LIMIT 1),
@@ -132,17 +132,18 @@ public enum ForwardOutbox {
                 FROM alerts a WHERE a.id IN (SELECT alert_id FROM alert_events WHERE id > ? AND id <= ?
                                              UNION SELECT alert_id FROM alert_acks WHERE id > ? AND id <= ?)
                 ORDER BY a.id
-                """, arguments: [cursors[.alertEvents] ?? 0, alertEvents, cursors[.alertAcks] ?? 0, acks]).map(values)
+                """, [.integer(cursors[.alertEvents] ?? 0), .integer(alertEvents), .integer(cursors[.alertAcks] ?? 0), .integer(acks)])
+                .map(\.values)
             batch.cursors[.alertEvents] = alertEvents
             batch.cursors[.alertAcks] = acks
         }
         // SPC limit sets are few: all of them again whenever one is added or switched off.
         let limitsVersion = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) * 1000003 + coalesce(sum(active * id), 0) FROM spc_limits") ?? 0
         if limitsVersion != cursors[.limits] ?? 0 {
-            batch.limits = try Row.fetchAll(db, sql: """
+            batch.limits = try db.rows("""
                 SELECT id, chart_key, chart_type, limits, baseline_from, baseline_to, baseline_points, created_by, created_at, active
                 FROM spc_limits ORDER BY id
-                """).map(values)
+                """).map(\.values)
             batch.cursors[.limits] = limitsVersion
         }
         return batch
@@ -156,18 +157,6 @@ public enum ForwardOutbox {
         for row in try Row.fetchAll(db, sql: "SELECT id, name FROM programs") { identities.programs[row[0]] = row[1] }
         for row in try Row.fetchAll(db, sql: "SELECT id, name, station_id FROM devices") { identities.devices[row[0]] = (row[1], row[2]) }
         return identities
-    }
-
-    private static func values(_ row: Row) -> [ForwardValue] {
-        row.databaseValues.map { value in
-            switch value.storage {
-            case .null: return .null
-            case let .int64(integer): return .integer(integer)
-            case let .double(real): return .real(real)
-            case let .string(text): return .text(text)
-            case let .blob(data): return .text(String(decoding: data, as: UTF8.self))
-            }
-        }
     }
 }
 

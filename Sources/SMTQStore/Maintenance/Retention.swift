@@ -30,7 +30,7 @@ public enum Retention {
         }
         var more = false
         if ids.count < limit {
-            let bucket = min(UnitInserter.bucket(time), hold?.firstUnforwardedBucket ?? Int64.max)
+            let bucket = min(StoreSchema.bucket(time), hold?.firstUnforwardedBucket ?? Int64.max)
             // Every table in bounded batches, so a first prune of an old database never holds the writer long.
             more = try deleteBatch(db, "rollups WHERE (station_id, program_id, bucket) IN (SELECT station_id, program_id, bucket FROM rollups WHERE bucket < ? LIMIT ?)",
                                    [bucket, limit], limit)

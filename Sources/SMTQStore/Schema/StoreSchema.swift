@@ -9,6 +9,12 @@ public enum StoreSchema {
     /// Microseconds per rollup bucket.
     public static let bucketMicroseconds: Int64 = 900_000_000
 
+    /// The rollup bucket of a time in microseconds (rounded down, also before 1970).
+    public static func bucket(_ microseconds: Int64) -> Int64 {
+        let (quotient, remainder) = microseconds.quotientAndRemainder(dividingBy: bucketMicroseconds)
+        return remainder < 0 ? quotient - 1 : quotient
+    }
+
     public static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in

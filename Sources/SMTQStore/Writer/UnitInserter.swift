@@ -65,7 +65,7 @@ struct UnitInserter {
         let fail: Int64 = passed ? 0 : 1
         let pass: Int64 = passed ? 1 : 0
 
-        rollups.update(RollupKey(stationID: stationID, programID: programID, bucket: Self.bucket(time))) {
+        rollups.update(RollupKey(stationID: stationID, programID: programID, bucket: StoreSchema.bucket(time))) {
             $0.eventTests += 1
             $0.eventFails += fail
             $0.eventDefects += defects
@@ -76,7 +76,7 @@ struct UnitInserter {
         var isFirst = false
         if history.isEmpty {
             isFirst = true
-            rollups.update(RollupKey(stationID: stationID, programID: programID, bucket: Self.bucket(time))) {
+            rollups.update(RollupKey(stationID: stationID, programID: programID, bucket: StoreSchema.bucket(time))) {
                 $0.units += 1
                 $0.firstPassUnits += pass
                 $0.finalPassUnits += pass
@@ -87,7 +87,7 @@ struct UnitInserter {
             }
         } else if let first = history.first(where: \.firstPass), let last = history.last {
             if time > first.time {
-                rollups.update(RollupKey(stationID: stationID, programID: first.programID, bucket: Self.bucket(first.time))) {
+                rollups.update(RollupKey(stationID: stationID, programID: first.programID, bucket: StoreSchema.bucket(first.time))) {
                     $0.tests += 1
                     $0.fails += fail
                     $0.defects += defects
@@ -97,7 +97,7 @@ struct UnitInserter {
             } else {
                 isFirst = true
                 try moveCohort(history: history, first: first, last: last, stationID: stationID)
-                rollups.update(RollupKey(stationID: stationID, programID: programID, bucket: Self.bucket(time))) {
+                rollups.update(RollupKey(stationID: stationID, programID: programID, bucket: StoreSchema.bucket(time))) {
                     $0.units += 1
                     $0.firstPassUnits += pass
                     $0.finalPassUnits += last.passed ? 1 : 0
@@ -175,7 +175,7 @@ struct UnitInserter {
 
     /// Takes a whole cohort out of its bucket, because an older first result has arrived.
     private mutating func moveCohort(history: [HistoryRow], first: HistoryRow, last: HistoryRow, stationID: Int64) throws {
-        rollups.update(RollupKey(stationID: stationID, programID: first.programID, bucket: Self.bucket(first.time))) {
+        rollups.update(RollupKey(stationID: stationID, programID: first.programID, bucket: StoreSchema.bucket(first.time))) {
             $0.units -= 1
             $0.firstPassUnits -= first.passed ? 1 : 0
             $0.finalPassUnits -= last.passed ? 1 : 0
@@ -195,10 +195,5 @@ struct UnitInserter {
             arguments.append(contentsOf: counts.values)
             try statement.execute(arguments: StatementArguments(arguments))
         }
-    }
-
-    static func bucket(_ microseconds: Int64) -> Int64 {
-        let (quotient, remainder) = microseconds.quotientAndRemainder(dividingBy: StoreSchema.bucketMicroseconds)
-        return remainder < 0 ? quotient - 1 : quotient
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import PostgresNIO
 import SMTQCentral
 import SMTQCore
 import SMTQStore
@@ -30,6 +31,20 @@ struct CentralOptions: ParsableArguments {
         }
     }
 
+    /// Connects (without requiring a schema: migrate makes one) and runs `work`; failures are one line, exit 1.
+    func withConnection<T>(_ command: String, _ work: (PostgresConnection, CentralTarget, Logger) throws -> T) throws -> T {
+        let target = try target(command)
+        do {
+            let logger = Logger(label: "smtq.central")
+            let connection = try target.connectBlocking(logger: logger)
+            defer { try? connection.close().wait() }
+            return try work(connection, target, logger)
+        } catch let error as CentralError {
+            Console.error("\(command): \(error)")
+            throw ExitCode.failure
+        }
+    }
+
     /// Connects (with the current schema required) and runs `work`; failures are one line, exit 1.
     func read<T>(_ command: String, _ work: (any SQLReader) throws -> T) throws -> T {
         let target = try target(command)
@@ -53,17 +68,10 @@ struct CentralMigrate: ParsableCommand {
     @OptionGroup var options: CentralOptions
 
     func run() throws {
-        let target = try options.target("smtq central migrate")
-        do {
-            let logger = Logger(label: "smtq.central")
-            let connection = try target.connectBlocking(logger: logger)
-            defer { try? connection.close().wait() }
+        try options.withConnection("smtq central migrate") { connection, target, logger in
             let applied = try CentralSchema.migrate(connection, target: target, logger: logger)
             print(applied.isEmpty ? "central database \(target.address): schema \(CentralSchema.current), already current"
                                   : "central database \(target.address): applied \(applied.joined(separator: ", ")); schema \(CentralSchema.current)")
-        } catch let error as CentralError {
-            Console.error("smtq central migrate: \(error)")
-            throw ExitCode.failure
         }
     }
 }
@@ -116,17 +124,10 @@ struct CentralPrune: ParsableCommand {
             Console.error("smtq central prune: --before '\(before)' is not a date such as 2025-01-01")
             throw ExitCode(64)
         }
-        let target = try options.target("smtq central prune")
-        do {
-            let logger = Logger(label: "smtq.central")
-            let connection = try target.connectBlocking(logger: logger)
-            defer { try? connection.close().wait() }
+        try options.withConnection("smtq central prune") { connection, target, logger in
             let dropped = try CentralSchema.dropPartitions(connection, before: cutoff.storeMicroseconds, dryRun: dryRun, target: target, logger: logger)
             print(dropped.isEmpty ? "no partition ends before \(before)"
                                   : (dryRun ? "would drop: " : "dropped: ") + dropped.joined(separator: ", "))
-        } catch let error as CentralError {
-            Console.error("smtq central prune: \(error)")
-            throw ExitCode.failure
         }
     }
 }
