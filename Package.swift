@@ -9,6 +9,11 @@ let package = Package(
         .executable(name: "smtqd", targets: ["smtqd"]),
         .library(name: "SMTQCore", targets: ["SMTQCore"]),
         .library(name: "SMTQConfig", targets: ["SMTQConfig"]),
+        // For the fuzz targets in Fuzz/ (a package of its own that depends on this one).
+        .library(name: "SMTQModbus", targets: ["SMTQModbus"]),
+        .library(name: "SMTQAcquisition", targets: ["SMTQAcquisition"]),
+        .library(name: "SMTQSimulator", targets: ["SMTQSimulator"]),
+        .library(name: "SMTQStore", targets: ["SMTQStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -230,6 +235,15 @@ let package = Package(
         .testTarget(name: "SMTQConfigTests", dependencies: ["SMTQConfig", "SMTQCore", "SMTQTestSupport"], exclude: ["Fixtures"]),
         // Runs the built `smtq` and `smtqd` binaries as a user would (the store only writes test databases).
         .testTarget(name: "SMTQCLITests", dependencies: ["SMTQTestSupport", "SMTQStore", "SMTQCore", "SMTQConfig"]),
+        // The composed smtqd under crashes, device and storage faults and hostile input (issue 17).
+        .testTarget(
+            name: "SMTQReliabilityTests",
+            dependencies: [
+                "SMTQTestSupport", "SMTQStore", "SMTQCore", "SMTQConfig",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -25,11 +25,15 @@ public struct DeviceCursorUpdate: Sendable, Equatable {
     /// The raw registers of the record stored at `seq`: a FIFO head shown again with the same SEQ and the
     /// same registers (its ACK was lost) is the same record; the same SEQ with other registers is a new one.
     public var content: [UInt16]?
+    /// Events found on the way to this SEQ (a mailbox gap), stored in the same transaction: a gap is
+    /// recorded exactly when the cursor moves past it, so a crash can neither lose it nor count it twice.
+    public var events: [DeviceEvent]
 
-    public init(device: DeviceIdentity, seq: Int, content: [UInt16]? = nil) {
+    public init(device: DeviceIdentity, seq: Int, content: [UInt16]? = nil, events: [DeviceEvent] = []) {
         self.device = device
         self.seq = seq
         self.content = content
+        self.events = events
     }
 }
 

@@ -68,6 +68,23 @@ public final class ModbusServer {
         }
     }
 
+    /// Serves RTU frames on a descriptor that is already open: a stream standing in for a serial port (one
+    /// end of a socketpair, as the fuzz target in Fuzz/ uses). The server closes it. A stream delivers a
+    /// request whole, so libmodbus's wait before it drops the rest of a bad one (its response timeout, 0.5 s)
+    /// is cut to a millisecond.
+    public init(serialStream descriptor: Int32) throws(ModbusError) {
+        guard let context = modbus_new_rtu("/dev/null", 19_200, CChar(UInt8(ascii: "N")), 8, 1) else {
+            let error = ModbusError.current(device: "simulator", operation: "serving descriptor \(descriptor)")
+            Glibc.close(descriptor)
+            throw error
+        }
+        self.context = context
+        isRTU = true
+        modbus_set_slave(context, 1)
+        modbus_set_socket(context, descriptor)
+        modbus_set_response_timeout(context, 0, 1000)
+    }
+
     deinit {
         for client in clients { Glibc.close(client) }
         if listener >= 0 { Glibc.close(listener) }

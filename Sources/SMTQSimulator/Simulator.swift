@@ -9,6 +9,9 @@ public final class Simulator {
     public enum Endpoint: Sendable {
         case tcp(host: String, port: Int)
         case serial(SerialLineSettings)
+        /// An open descriptor that carries RTU frames as a serial port would (one end of a socketpair: the
+        /// fuzz target in Fuzz/); the simulator closes it.
+        case serialStream(Int32)
     }
 
     private let options: SimulatorOptions
@@ -30,6 +33,7 @@ public final class Simulator {
         switch endpoint {
         case let .tcp(host, port): server = try ModbusServer(listenHost: host, port: port)
         case let .serial(settings): server = try ModbusServer(serial: settings.modbusLine)
+        case let .serialStream(descriptor): server = try ModbusServer(serialStream: descriptor)
         }
         for unit in options.unitIDs {
             guard let device = DeviceSimulator(unit: unit, options: options) else {

@@ -71,21 +71,12 @@ enum Processes {
 
     /// The simulator's log: every produced record with its seq and unit id.
     static func simulatorLog(_ path: URL) throws -> [(record: UnitRecord, seq: Int, unit: Int)] {
-        let text = (try? String(contentsOf: path, encoding: .utf8)) ?? ""
-        return try text.split(separator: "\n").filter { !$0.contains(#""type":"process_value""#) }.map { line in
-            let data = Data(line.utf8)
-            let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
-            return (try JSONDecoder().decode(UnitRecord.self, from: data), object["seq"] as? Int ?? -1, object["unit_id"] as? Int ?? -1)
-        }
+        try SimulatorLog.records(path).map { ($0.record, $0.seq, $0.unit) }
     }
 
     /// The process values the simulator put in its registers, by name.
     static func simulatorProcessValues(_ path: URL) throws -> [String: [ProcessValueRecord]] {
-        let text = (try? String(contentsOf: path, encoding: .utf8)) ?? ""
-        let values = try text.split(separator: "\n").filter { $0.contains(#""type":"process_value""#) }.map {
-            try JSONDecoder().decode(ProcessValueRecord.self, from: Data($0.utf8))
-        }
-        return Dictionary(grouping: values, by: \.name)
+        try SimulatorLog.processValues(path)
     }
 
     static func count(_ database: String, _ sql: String = "SELECT count(*) FROM units") -> Int {

@@ -20,43 +20,7 @@ struct DaemonPipelineTests {
                                          to: folder.appendingPathComponent("profiles"))
     }
 
-    /// A long-running built executable (a simulator, smtqd), its output in a log file so a full pipe never
-    /// blocks it.
-    final class Running {
-        let process = Process()
-        let logPath: String
-
-        init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
-            logPath = FileManager.default.temporaryDirectory.appendingPathComponent("smtq-run-\(UUID().uuidString).log").path
-            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-            process.executableURL = BinaryRunner.productsFolder.appendingPathComponent(executable)
-            process.arguments = arguments
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-            process.currentDirectoryURL = BinaryRunner.packageRoot
-            let log = FileHandle(forWritingAtPath: logPath)
-            process.standardOutput = log
-            process.standardError = log
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-        }
-
-        var output: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
-
-        func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
-
-        /// SIGTERM, then SIGKILL after `seconds`; returns the exit status and how long it took.
-        @discardableResult
-        func stop(within seconds: Double = 15) -> (status: Int32, seconds: Double) {
-            let started = Date()
-            if process.isRunning { kill(process.processIdentifier, SIGTERM) }
-            while process.isRunning, Date().timeIntervalSince(started) < seconds { usleep(20_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-            return (process.terminationStatus, Date().timeIntervalSince(started))
-        }
-
-        deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-    }
+    typealias Running = RunningProduct
 
     func simulator(port: Int, prefix: String, rate: Int = 20, count: Int? = nil, log: String? = nil) throws -> Running {
         var arguments = ["simulate", "--kind", "aoi", "--listen", "127.0.0.1:\(port)", "--rate", "\(rate)",

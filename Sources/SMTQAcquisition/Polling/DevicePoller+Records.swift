@@ -92,19 +92,20 @@ extension DevicePoller {
             status.withLock { $0.lastSuccess = Date(); $0.consecutiveErrors = 0 }
             return
         }
+        var gap: DeviceEvent?
         if let cursor, !mailboxRestarted {
             let jump = (Int(seq) - cursor.seq + 65_536) % 65_536
             if jump > 32_768 {
                 // SEQ went back: the device restarted its numbering; nothing is known to be lost.
                 event(.reset, detail: "SEQ went back from \(cursor.seq) to \(seq): the device restarted its numbering")
             } else if jump > 1 {
-                event(.gap, count: jump - 1, detail: "SEQ \(cursor.seq) → \(seq)")
-                status.withLock { $0.lostRecords += jump - 1 }
+                gap = DeviceEvent(device: device.identity, time: Date(), kind: .gap, count: jump - 1,
+                                  detail: "SEQ \(cursor.seq) → \(seq)")
             }
         }
         mailboxRestarted = false
         let hostTime = Date()
-        let update = DeviceCursorUpdate(device: device.identity, seq: Int(seq), content: words)
+        let update = DeviceCursorUpdate(device: device.identity, seq: Int(seq), content: words, events: gap.map { [$0] } ?? [])
         let write: StoreWrite
         var decoded = true
         do {
@@ -115,6 +116,7 @@ extension DevicePoller {
             write = .units([], cursor: update)
         }
         guard let outcome = store(write), case let .durable(stored, duplicates) = outcome else { return }
+        if let gap { status.withLock { $0.lostRecords += gap.count } }
         recorded(seq: seq, words: words, stored: decoded ? stored : 0, duplicates: duplicates, at: hostTime)
     }
 

@@ -95,16 +95,27 @@ public struct JSONLImporter {
             if line.allSatisfy({ $0 == 32 || $0 == 9 }) { continue }
             onLine()
             do {
-                try body(try InterchangeLine.decode(line, with: decoder), reader.lineNumber)
+                try body(try Self.record(fromLine: line, with: decoder), reader.lineNumber)
             } catch let error as DecodingError {
-                var message = Self.describe(error)
-                if case .keyNotFound = error, line.range(of: Data("\"serial\"".utf8)) == nil,
-                   line.range(of: Data("\"type\"".utf8)) == nil, line.range(of: Data("\"value\"".utf8)) != nil {
-                    message += " (a process value line needs \"type\":\"process_value\")"
-                }
-                onProblem(Problem(file: displayName, line: reader.lineNumber, message: message))
+                onProblem(Problem(file: displayName, line: reader.lineNumber, message: Self.problem(error, line: line)))
             }
         }
+    }
+
+    /// One line of the file (without its newline) as a unit or a process value: what `validate` and `run` do
+    /// with each line, without a file or a store. Throws the `DecodingError` that `problem(_:line:)` words.
+    public static func record(fromLine line: Data, with decoder: JSONDecoder) throws -> InterchangeLine {
+        try InterchangeLine.decode(line, with: decoder)
+    }
+
+    /// What is wrong with `line`, in a sentence, from the error that decoding it threw.
+    public static func problem(_ error: DecodingError, line: Data) -> String {
+        var message = describe(error)
+        if case .keyNotFound = error, line.range(of: Data("\"serial\"".utf8)) == nil,
+           line.range(of: Data("\"type\"".utf8)) == nil, line.range(of: Data("\"value\"".utf8)) != nil {
+            message += " (a process value line needs \"type\":\"process_value\")"
+        }
+        return message
     }
 
     /// A decoding error in a sentence.
@@ -150,7 +161,7 @@ public struct ImportError: Error, CustomStringConvertible {
 }
 
 /// One line of the interchange file: a unit, or a process value (`"type":"process_value"`).
-enum InterchangeLine {
+public enum InterchangeLine: Sendable {
     case unit(UnitRecord)
     case processValue(ProcessValueRecord)
 

@@ -268,6 +268,7 @@ public final class StoreWriter: RecordSink, @unchecked Sendable {
                     SET seq = excluded.seq, updated_at = excluded.updated_at, content = excluded.content
                     """).execute(arguments: [device.id, cursor.seq, Date().storeMicroseconds,
                                              cursor.content.map(StoredCursor.blob)])
+                for event in cursor.events { try insert(event, db, into: &committed) }
             }
             committed.units.append(contentsOf: inserter.stored)
             return .durable(stored: inserter.stored.count, duplicates: inserter.duplicates)
@@ -296,14 +297,18 @@ public final class StoreWriter: RecordSink, @unchecked Sendable {
             }
             return .durable(stored: stored, duplicates: values.count - stored)
         case let .deviceEvent(event):
-            let device = try identities.deviceID(event.device, db)
-            try db.cachedStatement(sql: """
-                INSERT INTO device_events (device_id, time, kind, count, detail) VALUES (?, ?, ?, ?, ?)
-                """).execute(arguments: [device.id, event.time.storeMicroseconds, event.kind.rawValue, event.count,
-                                         event.detail])
-            committed.events.append(event)
+            try insert(event, db, into: &committed)
             return .durable(stored: 1, duplicates: 0)
         }
+    }
+
+    private func insert(_ event: DeviceEvent, _ db: Database, into committed: inout CommittedBatch) throws {
+        let device = try identities.deviceID(event.device, db)
+        try db.cachedStatement(sql: """
+            INSERT INTO device_events (device_id, time, kind, count, detail) VALUES (?, ?, ?, ?, ?)
+            """).execute(arguments: [device.id, event.time.storeMicroseconds, event.kind.rawValue, event.count,
+                                     event.detail])
+        committed.events.append(event)
     }
 
     /// Puts a failed batch back at the head of the queue; its records stay counted as held.

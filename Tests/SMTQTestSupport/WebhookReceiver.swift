@@ -1,6 +1,5 @@
 import Foundation
 import SMTQCore
-import SMTQTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,23 +7,23 @@ import Glibc
 /// A real HTTP/1.1 server on loopback that records what it is sent: `/hook` answers with the next scripted
 /// status (200 once the script is used up); `/hang` answers only after `hang`. It runs on threads of its own
 /// (blocking sockets), so it answers even while the tests keep the Swift concurrency pool busy.
-final class WebhookReceiver: @unchecked Sendable {
-    struct Received: Sendable {
-        var path: String
+public final class WebhookReceiver: @unchecked Sendable {
+    public struct Received: Sendable {
+        public var path: String
         /// Header names in lower case.
-        var headers: [String: String]
-        var body: Data
-        var at: Date
+        public var headers: [String: String]
+        public var body: Data
+        public var at: Date
     }
 
-    let port: Int
+    public let port: Int
     private let received = Locked<[Received]>([])
     private let statuses: Locked<[Int]>
     private let stopped = Locked(false)
     private let hang: Duration
     private let listener: Int32
 
-    init(statuses: [Int] = [], hang: Duration = .seconds(30), port: Int? = nil) throws {
+    public init(statuses: [Int] = [], hang: Duration = .seconds(30), port: Int? = nil) throws {
         let port = port ?? TestNetwork.freePort()
         self.port = port
         self.statuses = Locked(statuses)
@@ -40,14 +39,14 @@ final class WebhookReceiver: @unchecked Sendable {
         thread.start()
     }
 
-    struct CannotListen: Error, CustomStringConvertible {
-        var port: Int
-        var description: String { "cannot listen on 127.0.0.1:\(port)" }
+    public struct CannotListen: Error, CustomStringConvertible {
+        public var port: Int
+        public var description: String { "cannot listen on 127.0.0.1:\(port)" }
     }
 
-    var requests: [Received] { received.withLock { $0 } }
+    public var requests: [Received] { received.withLock { $0 } }
 
-    func stop() {
+    public func stop() {
         guard !stopped.withLock({ done in defer { done = true }; return done }) else { return }
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
