@@ -23,8 +23,13 @@ public final class ModbusConnection {
     }
 
     public let endpoint: Endpoint
-    private let context: OpaquePointer
+    let context: OpaquePointer
     public private(set) var isConnected = false
+    /// The unit id of the next requests.
+    private(set) var unit = 1
+    /// The last Modbus TCP transaction id sent (ModbusTCPExchange).
+    var transactionID: UInt16 = 0
+    private var isTCP: Bool { if case .tcp = endpoint { return true } else { return false } }
 
     /// Creates the context (nothing is opened yet).
     public init(endpoint: Endpoint, responseTimeout: Duration, name: String) throws(ModbusError) {
@@ -83,7 +88,8 @@ public final class ModbusConnection {
 
     /// Selects the unit id (slave address) for the next requests.
     public func setUnit(_ unit: Int) {
-        modbus_set_slave(context, Int32(unit))
+        self.unit = unit
+        if !isTCP { modbus_set_slave(context, Int32(unit)) }
     }
 
     /// Drops any bytes waiting on the line (after garbage or a timeout).
@@ -93,6 +99,7 @@ public final class ModbusConnection {
 
     /// Reads `count` registers (or bits, as 0/1 values) starting at protocol address `address`.
     public func read(_ table: ModbusTable, address: Int, count: Int, name: String) throws(ModbusError) -> [UInt16] {
+        if isTCP { return try tcpRead(table, address: address, count: count, name: name) }
         switch table {
         case .holding, .input:
             var buffer = [UInt16](repeating: 0, count: count)
@@ -113,6 +120,7 @@ public final class ModbusConnection {
 
     /// Writes one holding register (function 6).
     public func write(register address: Int, value: UInt16, name: String) throws(ModbusError) {
+        if isTCP { return try tcpWrite(address: address, values: [value], name: name) }
         guard modbus_write_register(context, Int32(address), value) == 1 else {
             throw ModbusError.current(device: name, operation: "writing register \(address)")
         }
@@ -120,6 +128,7 @@ public final class ModbusConnection {
 
     /// Writes consecutive holding registers (function 16).
     public func write(registers address: Int, values: [UInt16], name: String) throws(ModbusError) {
+        if isTCP { return try tcpWrite(address: address, values: values, name: name) }
         guard modbus_write_registers(context, Int32(address), Int32(values.count), values) == values.count else {
             throw ModbusError.current(device: name, operation: "writing registers \(address)+\(values.count)")
         }

@@ -9,6 +9,7 @@ public struct DecodedRecord: Sendable, Equatable {
     public var result: UnitResult
     public var position: Int?
     public var cycleMilliseconds: Int?
+    /// The device's clock; nil without a device_time field or when it reads outside years 0000 to 9999.
     public var deviceTime: Date?
     public var defects: [DefectRecord]?
     public var measurements: [MeasurementRecord]?
@@ -46,6 +47,11 @@ public struct RecordDecoder: Sendable {
         self.stringByteOrder = stringByteOrder
     }
 
+    /// The device times a record keeps, in Unix seconds: years 0000 to 9999. A clock register that reads
+    /// anything else reads nonsense (and the store could not hold it): the record gets no device time, and is
+    /// stored at the host's time as any implausible device time is.
+    static let deviceTimes = -62_167_219_200...253_402_300_799
+
     enum Value {
         case integer(Int64)
         case number(Double)
@@ -70,7 +76,8 @@ public struct RecordDecoder: Sendable {
         record.program = try optionalText(layout.fields[.program], block, at: 0, name: "program")
         record.position = try optionalInteger(layout.fields[.position], block, name: "position")
         record.cycleMilliseconds = try optionalInteger(layout.fields[.cycleMilliseconds], block, name: "cycle_ms")
-        if let seconds = try optionalInteger(layout.fields[.deviceTime], block, name: "device_time") {
+        if let seconds = try optionalInteger(layout.fields[.deviceTime], block, name: "device_time"),
+           Self.deviceTimes.contains(seconds) {
             record.deviceTime = Date(timeIntervalSince1970: Double(seconds))
         }
         if let group = layout.defects {

@@ -4,7 +4,8 @@ import SMTQCore
 
 /// Writes a unit into a record block by a profile's layout: the inverse of `RecordDecoder`, used by the
 /// device simulator and by round-trip tests. Values the layout cannot hold (text longer than its field, a
-/// code missing from an enum) are truncated or written as 0.
+/// code missing from an enum, a number that is not finite or lies beyond Int64 in an integer field) are
+/// truncated or written as 0.
 public struct RecordEncoder: Sendable {
     public let layout: RecordLayout
 
@@ -25,7 +26,7 @@ public struct RecordEncoder: Sendable {
             } else {
                 let value = spec.unscaled(number ?? text.flatMap(Double.init) ?? 0)
                 words = spec.type.isInteger
-                    ? RegisterCodec.encode(integer: Int64(value.rounded()), spec.type, spec.wordOrder)
+                    ? RegisterCodec.encode(integer: Int64(exactly: value.rounded()) ?? 0, spec.type, spec.wordOrder)
                     : RegisterCodec.encode(float: value, spec.type, spec.wordOrder)
             }
             if case let .bits(first, _) = spec.type {

@@ -89,12 +89,13 @@ public enum RegisterCodec {
         }
     }
 
-    /// Registers for a number of a float type.
+    /// Registers for a number of a float type; for an integer type the number rounded (0 when it is not
+    /// finite or lies beyond Int64).
     public static func encode(float value: Double, _ type: FieldType, _ order: WordOrder) -> [UInt16] {
         switch type {
         case .f32: return words(fromBigEndian: bigEndian(UInt64(Float(value).bitPattern), bytes: 4), order)
         case .f64: return words(fromBigEndian: bigEndian(value.bitPattern, bytes: 8), order)
-        default: return encode(integer: Int64(value.rounded()), type, order)
+        default: return encode(integer: Int64(exactly: value.rounded()) ?? 0, type, order)
         }
     }
 

@@ -109,8 +109,15 @@ extension ConfigParser {
             map.owner.error("profile '\(profileName)' has no program field, so the device needs 'program'",
                             expected: "program: the product this device's units belong to")
         }
-        let unitID = map.required("unit_id", expected: "the Modbus unit id, 1 to 247")?.int(1...247)
+        // Modbus TCP gateways address the serial devices behind them by unit id 0 or 255 too; on a serial bus
+        // 0 is the broadcast address and 248…255 are reserved.
+        let unitNode = map.required("unit_id", expected: "the Modbus unit id, 1 to 247 (0 to 255 over TCP)")
+        var unitID = unitNode?.int(0...255)
         let transport = parseTransport(map, buses: buses)
+        if let id = unitID, let unitNode, case .rtu = transport, !(1...247).contains(id) {
+            unitNode.error("unit id \(id) on a serial bus", expected: "1 to 247 (0 is the broadcast address, 248 to 255 are reserved)")
+            unitID = nil
+        }
         let pollInterval = map.optional("poll_interval")?.duration(minimum: .milliseconds(10))
         let timeout = map.optional("timeout")?.duration(minimum: .milliseconds(10))
         let retries = map.optional("retries")?.int(0...10)

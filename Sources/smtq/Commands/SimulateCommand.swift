@@ -56,7 +56,11 @@ struct SimulateCommand: ParsableCommand {
         if let listen, case let .failure(problem) = HostPort.parse(listen) {
             throw ValidationError("--listen: \(problem.message) (\(problem.expected))")
         }
-        if let bad = unitIDs.first(where: { !(1...247).contains($0) }) { throw ValidationError("--unit-id \(bad) is outside 1…247") }
+        // Over TCP a gateway's unit ids 0 and 248…255 are served too; on a serial line 1…247.
+        let units = listen == nil ? 1...247 : 0...255
+        if let bad = unitIDs.first(where: { !units.contains($0) }) {
+            throw ValidationError("--unit-id \(bad) is outside \(units.lowerBound)…\(units.upperBound)")
+        }
         for (name, value) in [("--defect-rate", defectRate), ("--exception-rate", exceptionRate), ("--garbage-rate", garbageRate)]
         where !(0...1).contains(value) {
             throw ValidationError("\(name) \(value) is outside 0…1")

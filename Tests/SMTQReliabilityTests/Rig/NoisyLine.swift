@@ -113,7 +113,10 @@ final class NoisyLine: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(2)
         while Date() < deadline, !shared.with({ $0.copierDone }) { Thread.sleep(forTimeInterval: 0.005) }
         for process in processes where process.isRunning { process.terminate() }
-        for process in processes { process.waitUntilExit() }
+        // Bounded: Foundation's waitUntilExit can miss a child's exit under a busy test run.
+        let exit = Date().addingTimeInterval(5)
+        while Date() < exit, processes.contains(where: \.isRunning) { Thread.sleep(forTimeInterval: 0.01) }
+        for process in processes where process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
     private struct State {

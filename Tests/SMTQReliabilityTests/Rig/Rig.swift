@@ -189,3 +189,14 @@ struct ScenarioFigures: CustomStringConvertible {
         try? handle.close()
     }
 }
+
+extension Rig {
+    /// smtqd's view of its devices (`smtq status --format json` against `http.listen`), by device name.
+    func deviceStatus(httpPort: Int) -> [String: [String: Any]] {
+        guard let result = try? ChildProcess.run(TestEnvironment.product("smtq").path,
+                                                 ["status", "--url", "http://127.0.0.1:\(httpPort)", "--format", "json"]),
+              let object = try? JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any] else { return [:] }
+        let list = object["devices"] as? [[String: Any]] ?? []
+        return Dictionary(list.map { ($0["name"] as? String ?? "", $0) }, uniquingKeysWith: { first, _ in first })
+    }
+}
