@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import SMTQConfig
 
 /// Opening the database: for writing (creating and migrating it) or for reading (read-only, never changed).
@@ -19,7 +20,15 @@ public enum StoreDatabase {
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             try StoreSchema.migrator.migrate(queue)
+            // SQLite opens a file it may not write read-only without a word; the writer would then hold every
+            // record in memory, so a database that cannot be written is refused here.
+            if queue.inDatabase({ sqlite3_db_readonly($0.sqliteConnection, "main") }) == 1 {
+                throw StoreError(.storageUnavailable, path: path,
+                                 message: "cannot be written (its mode, owner, immutable attribute or a read-only file system); smtqd must be able to write the database and its folder")
+            }
             return queue
+        } catch let error as StoreError {
+            throw error
         } catch {
             throw StoreError.from(error, path: path, doing: "opening the database")
         }

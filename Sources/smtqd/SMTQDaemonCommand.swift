@@ -26,6 +26,9 @@ struct SMTQDaemonCommand: AsyncParsableCommand {
 
     /// EX_CANTCREAT: the database cannot be opened or created (the unit does not restart on it).
     static let cannotCreate: Int32 = 73
+    /// EX_TEMPFAIL: the database file was deleted or replaced while smtqd ran (systemd restarts it, and the
+    /// new run opens or creates the file now at the path).
+    static let databaseLost: Int32 = 75
 
     @Option(name: .shortAndLong, help: "The configuration file.")
     var config = "/etc/smtq/smtq.yaml"
@@ -37,6 +40,9 @@ struct SMTQDaemonCommand: AsyncParsableCommand {
     var logLevel: Logger.Level = .info
 
     func run() async throws {
+        // A file-size limit (RLIMIT_FSIZE) makes a write fail with EFBIG, which the writer handles like a full
+        // disk (nothing acknowledged, retried), instead of the default SIGXFSZ killing the daemon.
+        signal(SIGXFSZ, SIG_IGN)
         let level = logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -68,6 +74,10 @@ struct SMTQDaemonCommand: AsyncParsableCommand {
             throw ExitCode(Self.cannotCreate)
         }
         try await pipeline.run()
+        if let lost = pipeline.writer.health.snapshot.lost {
+            FileHandle.standardError.write(Data("smtqd: \(lost); records read since were not acknowledged and stay on the devices; start smtqd again (systemd does) to continue on the file now at the path\n".utf8))
+            throw ExitCode(Self.databaseLost)
+        }
         logger.info("stopped")
     }
 }

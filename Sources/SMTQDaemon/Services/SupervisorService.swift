@@ -52,6 +52,11 @@ struct SupervisorService: Service {
         while !Task.isCancelled {
             try? await Task.sleep(for: period)
             let now = ContinuousClock.now
+            if let lost = pipeline.writer.health.snapshot.lost {
+                notifier.notify("STATUS=stopping: \(lost)")
+                await pipeline.requestStop()
+                return
+            }
             let stalled = pipeline.collector.stalledRunners(now: now)
             let writerAlive = pipeline.writer.health.isAlive(now: now, deadline: pipeline.writerDeadline)
             let alive = writerAlive && stalled.isEmpty

@@ -18,7 +18,9 @@ import SMTQCore
 /// When the disk refuses writes (full, read-only, I/O errors), nothing is reported durable: the writes wait
 /// in memory, up to `memoryBufferRecords` records (beyond that new writes are refused, so FIFO devices keep
 /// theirs unacknowledged), one error is logged for the episode, and the writer retries until the disk takes
-/// them again.
+/// them again. A database file deleted or replaced under the writer ends it: nothing more is reported durable
+/// (the records stay on the devices) and `health` says why, so the daemon stops and is restarted on the file
+/// now at the path.
 public final class StoreWriter: RecordSink, @unchecked Sendable {
     public typealias Completion = @Sendable (WriteOutcome) -> Void
     public typealias CommitHandler = @Sendable (CommittedBatch) -> Void
@@ -58,6 +60,10 @@ public final class StoreWriter: RecordSink, @unchecked Sendable {
     private var maintenance: [@Sendable (Database) throws -> Void] = []
     private var nextRetention = ContinuousClock.now + .seconds(5)
     private let holdUnforwarded: Bool
+    /// The file opened (nil when it could not be looked at: no check then).
+    private let file: DatabaseFile?
+    /// Why the database can no longer be written (deleted or replaced); set once, on the writer thread.
+    private var lost: String?
 
     /// Opens (creating or migrating) the database and starts the writer thread.
     /// `holdUnforwarded`: retention keeps units the central database has not confirmed (forwarding is on).
@@ -69,6 +75,7 @@ public final class StoreWriter: RecordSink, @unchecked Sendable {
         self.logger = logger
         self.retryInterval = retryInterval
         self.queue = try StoreDatabase.openForWriting(path: options.databasePath, synchronous: options.synchronous)
+        self.file = DatabaseFile.at(options.databasePath)
         let thread = Thread { [self] in self.run() }
         thread.name = "smtq.store.writer"
         thread.start()
@@ -87,6 +94,11 @@ public final class StoreWriter: RecordSink, @unchecked Sendable {
     public func submit(_ write: StoreWrite, awaited: Bool, completion: @escaping Completion) {
         condition.lock()
         let count = write.recordCount
+        if let lost {
+            condition.unlock()
+            completion(.refused(lost))
+            return
+        }
         if stopping {
             condition.unlock()
             completion(.refused("the store is shutting down"))
@@ -237,6 +249,10 @@ public final class StoreWriter: RecordSink, @unchecked Sendable {
             sleepBeforeRetry()
             return
         }
+        if let file, let problem = file.moved(at: path) {
+            abandon(batch, count: count, problem)
+            return
+        }
         let now = ContinuousClock.now
         health.committed(records: count, took: now - started, lag: now - (batch.first?.submitted ?? started))
         if failing {
@@ -309,6 +325,23 @@ public final class StoreWriter: RecordSink, @unchecked Sendable {
             """).execute(arguments: [device.id, event.time.storeMicroseconds, event.kind.rawValue, event.count,
                                      event.detail])
         committed.events.append(event)
+    }
+
+    /// The database file is gone: the batch just committed went into an orphaned file, so it is refused (its
+    /// devices keep the records), and so is everything after it.
+    private func abandon(_ batch: [Pending], count: Int, _ problem: String) {
+        condition.lock()
+        lost = problem
+        heldRecords -= count
+        let left = Array(pending)
+        pending.removeAll()
+        awaitedPending = 0
+        heldRecords = 0
+        condition.unlock()
+        logger.critical("\(problem); nothing more is acknowledged, and smtqd must be restarted to use the file now at the path",
+                        metadata: ["database": "\(path)"])
+        health.lost(problem)
+        for item in batch + left { item.completion(.refused(problem)) }
     }
 
     /// Puts a failed batch back at the head of the queue; its records stay counted as held.

@@ -15,6 +15,8 @@ public final class WriterHealth: Sendable {
         public var failing: Bool
         public var commits: Int
         public var recordsCommitted: Int
+        /// The database file was deleted or replaced: the writer has stopped reporting anything durable.
+        public var lost: String?
     }
 
     private let state = Locked(Snapshot(busySince: nil, lastCommit: nil, failing: false, commits: 0, recordsCommitted: 0))
@@ -48,6 +50,10 @@ public final class WriterHealth: Sendable {
         commitTimer.recordNanoseconds(took.nanoseconds)
         batchSizes.record(records)
         durableLag.recordNanoseconds(lag.nanoseconds)
+    }
+
+    func lost(_ problem: String) {
+        state.withLock { $0.lost = problem }
     }
 
     func failing(_ failing: Bool) {

@@ -12,10 +12,12 @@ import Glibc
 /// (the simulators' logs).
 final class Rig: @unchecked Sendable {
     let folder: URL
-    var database: String { path("smtq.sqlite") }
+    /// The store (in the folder unless a scenario puts it elsewhere).
+    var database: String
 
     init() throws {
         folder = URL(fileURLWithPath: "/tmp").appendingPathComponent("smtq-rel-\(UUID().uuidString.prefix(8))")
+        database = folder.appendingPathComponent("smtq.sqlite").path
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: TestEnvironment.packageRoot.appendingPathComponent("config/profiles"),
                                          to: folder.appendingPathComponent("profiles"))
