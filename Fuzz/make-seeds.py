@@ -2,7 +2,8 @@
 """Writes the committed seed corpora of the fuzz targets into Fuzz/Corpus/<target>/.
 
 Run it from anywhere: `python3 Fuzz/make-seeds.py`. It replaces the seeds it writes (named seed-*) and leaves
-other files alone (inputs merged in by `scripts/fuzz --merge`). The seeds are:
+other files alone: inputs merged in by `scripts/fuzz --merge`, and regression-* (reproducers of bugs the fuzzers
+found, kept so every run checks them again). The seeds are:
 - fuzz-config: every YAML file in config/ and Tests/SMTQConfigTests/Fixtures/, and config/smtq.yaml with the
   profiles it includes written inline (the fuzz target reads from an empty folder, so `include:` finds nothing);
 - fuzz-import: lines of Tests/Reference/yield/units.jsonl (units with defects, measurements, bad lines), a

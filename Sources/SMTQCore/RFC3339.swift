@@ -6,7 +6,8 @@ import Foundation
 /// instance (and option set) for fractional seconds, is a reference type that is not `Sendable`, and is
 /// slow on the import path; this is a pure function of the text.
 public enum RFC3339 {
-    /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; `t`/`z` and a space for `T` are accepted too.
+    /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; `t`/`z` and a space for `T` are accepted too. A time
+    /// outside the years 0000 to 9999 in UTC (which `string(from:)` could not write) is refused.
     public static func date(from text: String) -> Date? {
         let bytes = Array(text.utf8)
         guard bytes.count >= 20 else { return nil }
@@ -61,7 +62,12 @@ public enum RFC3339 {
         guard index == bytes.count else { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + min(second, 59) - offsetSeconds
-        return Date(timeIntervalSince1970: Double(seconds) + fraction)
+        let date = Date(timeIntervalSince1970: Double(seconds) + fraction)
+        // Only a time that `string(from:)` writes back with a four-digit year: an offset can move the first or
+        // last day of 0000–9999 out of it in UTC, and a fraction can round up into the year 10000.
+        let micros = (date.timeIntervalSince1970 * 1_000_000).rounded()
+        guard micros >= -62_167_219_200_000_000, micros < 253_402_300_800_000_000 else { return nil }
+        return date
     }
 
     /// Formats in UTC with `Z`; milliseconds are written when the time has them, microseconds when finer.

@@ -64,6 +64,8 @@ final class DiagnosticSink {
     }
 
     private(set) var diagnostics: [ConfigDiagnostic] = []
+    /// The same diagnostics as a set: a file with thousands of problems stays linear to check.
+    private var reported: Set<ConfigDiagnostic> = []
     private var sourcedProblems: Set<SourcedProblem> = []
 
     /// Adds a diagnostic once. With a `source`, a diagnostic whose problem (message and expectation) was
@@ -76,7 +78,7 @@ final class DiagnosticSink {
                                          expected: diagnostic.expected)
             guard sourcedProblems.insert(problem).inserted else { return }
         }
-        guard !diagnostics.contains(diagnostic) else { return }
+        guard reported.insert(diagnostic).inserted else { return }
         diagnostics.append(diagnostic)
     }
 

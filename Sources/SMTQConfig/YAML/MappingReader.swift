@@ -66,9 +66,11 @@ final class MappingReader {
 
     /// Reports every key that was not asked for.
     func finish() {
-        for pair in pairs where !known.contains(pair.key) {
-            let hint = Suggestion.closest(to: pair.key, in: known).map { "did you mean '\($0)'?" }
-                ?? "known keys here: " + known.joined(separator: ", ")
+        let knownKeys = Set(known)
+        for (index, pair) in pairs.filter({ !knownKeys.contains($0.key) }).enumerated() {
+            // A misspelling gets the nearest key; past the first few, a file of garbage keys stays quick.
+            let nearest = index < 20 ? Suggestion.closest(to: pair.key, in: known) : nil
+            let hint = nearest.map { "did you mean '\($0)'?" } ?? "known keys here: " + known.joined(separator: ", ")
             owner.report(ConfigDiagnostic(
                 file: owner.file, line: pair.keyNode.mark?.line ?? owner.line,
                 path: owner.path.appending(pair.key).description, message: "unknown key", expected: hint),
