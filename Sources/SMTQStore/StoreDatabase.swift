@@ -10,6 +10,14 @@ public enum StoreDatabase {
     public static func openForWriting(path: String, synchronous: SynchronousMode = .normal) throws(StoreError) -> DatabaseQueue {
         if FileManager.default.fileExists(atPath: path) {
             try inspect(path: path, allowOlder: true)
+        } else {
+            // Created 0640 whatever the umask (SQLite gives its -wal and -shm files the database's mode): the
+            // quality records are the plant's, readable by the smtq group, never by everyone.
+            let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
+            if descriptor >= 0 {
+                fchmod(descriptor, 0o640)
+                close(descriptor)
+            }
         }
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)

@@ -26,7 +26,9 @@ struct HTTPService: Service {
         var httpLogger = logger
         httpLogger[metadataKey: "part"] = "http"
         httpLogger.logLevel = max(logger.logLevel, .notice)
-        let app = Application(router: router,
+        // A connection that sends nothing for 10 s while its request is incomplete, or between requests, is
+        // closed (slow or stalled clients cannot hold connections for good); a live stream being answered is not.
+        let app = Application(router: router, server: .http1(configuration: .init(idleTimeout: .seconds(10))),
                               configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "smtqd"),
                               logger: httpLogger)
         do {
