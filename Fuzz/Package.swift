@@ -1,6 +1,8 @@
 // swift-tools-version:6.1
 // libFuzzer targets for smtq's parsers and decoders: a package of its own so the sanitizer builds stay out of the
-// main package's .build. Build and run them with scripts/fuzz (it passes --sanitize fuzzer --sanitize address).
+// main package's .build. Build and run them with scripts/fuzz, which builds with
+//   swift build --package-path Fuzz -c debug --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=address
+// (not `--sanitize fuzzer --sanitize address`: the Swift driver keeps only the last -sanitize= it is given).
 import PackageDescription
 
 /// Each target is one `LLVMFuzzerTestOneInput`; libFuzzer brings `main`.
