@@ -117,36 +117,55 @@ struct RecordDecoderTests {
         var random = SystemRandomNumberGenerator()
         let types: [FieldType] = [.u16, .i16, .u32, .i32, .u64, .i64, .f32, .f64, .string(length: 3), .bits(first: 2, count: 5)]
         var decoded = 0, refused = 0
+        var reasons: [String: Int] = [:]
         for _ in 0..<3000 {
             let length = Int.random(in: 8...64, using: &random)
+            // A plausible layout (integers unscaled, a string serial) decodes more often than a wild one.
+            let plausible = Int.random(in: 0..<4, using: &random) > 0
             func field(_ type: FieldType? = nil, enumMap: [Int: String]? = nil, within limit: Int) -> FieldSpec {
                 let chosen = type ?? types.randomElement(using: &random)!
                 return FieldSpec(register: Int.random(in: 0..<max(1, limit), using: &random), type: chosen,
                                  wordOrder: WordOrder.allCases.randomElement(using: &random)!,
                                  stringByteOrder: StringByteOrder.allCases.randomElement(using: &random)!,
-                                 scale: Bool.random(using: &random) ? 1 : Double.random(in: -5...5, using: &random),
-                                 offset: Bool.random(using: &random) ? 0 : Double.random(in: -100...100, using: &random),
+                                 scale: plausible || Bool.random(using: &random) ? 1 : Double.random(in: -5...5, using: &random),
+                                 offset: plausible || Bool.random(using: &random) ? 0 : Double.random(in: -100...100, using: &random),
                                  enumMap: enumMap, line: nil)
             }
             let stride = Int.random(in: 1...6, using: &random)
+            let result = field(.u16, enumMap: [0: "pass", 1: "fail", 2: "maybe"], within: length)
+            let defectCount = field(.u16, within: length), measurementCount = field(.u16, within: length)
+            var fields: [RecordField: FieldSpec] = [.serial: field(plausible ? .u32 : nil, within: length), .result: result]
+            if Bool.random(using: &random) { fields[.position] = field(plausible ? .u16 : nil, within: length) }
+            if Bool.random(using: &random) { fields[.deviceTime] = field(plausible ? .u32 : nil, within: length) }
             let layout = RecordLayout(
                 address: 0, length: length,
-                fields: [.serial: field(within: length), .result: field(.u16, enumMap: [0: "pass", 1: "fail", 2: "maybe"], within: length),
-                         .position: field(within: length), .deviceTime: field(within: length)],
-                defects: RepeatedGroup(count: field(.u16, within: length), first: Int.random(in: 0..<length, using: &random),
+                fields: fields,
+                defects: RepeatedGroup(count: defectCount, first: Int.random(in: 0..<length, using: &random),
                                        stride: stride, maxSlots: Int.random(in: 1...8, using: &random),
                                        fields: ["code": field(within: stride), "verdict": field(.u16, enumMap: [0: "real", 1: "false_call"], within: stride)]),
-                measurements: RepeatedGroup(count: field(.u16, within: length), first: 0, stride: stride, maxSlots: 3,
+                measurements: RepeatedGroup(count: measurementCount, first: 0, stride: stride, maxSlots: 3,
                                             fields: ["name": field(.string(length: 1), within: stride), "value": field(within: stride)]),
                 defectCategories: [:])
-            let block = (0..<Int.random(in: 0...80, using: &random)).map { _ in UInt16.random(in: 0...UInt16.max, using: &random) }
+            // Plausible layouts get a block of their length with a plausible result and group counts.
+            var block = (0..<(plausible ? length : Int.random(in: 0...80, using: &random))).map { _ in UInt16.random(in: 0...UInt16.max, using: &random) }
+            if plausible {
+                for (spec, values) in [(result, 0...1), (defectCount, 0...8), (measurementCount, 0...3)] where spec.register < block.count {
+                    block[spec.register] = UInt16(Int.random(in: values, using: &random))
+                }
+            }
             do {
-                _ = try RecordDecoder(layout: layout).decode(block)
+                let record = try RecordDecoder(layout: layout).decode(block)
                 decoded += 1
+                // What a decoded record can hold under this layout: the enum's results, the group's slots.
+                #expect([.pass, .fail].contains(record.result), "\(record)")
+                #expect((record.defects?.count ?? 0) <= (layout.defects?.maxSlots ?? 0))
+                #expect((record.measurements?.count ?? 0) <= 3)
+                #expect(record.defects?.allSatisfy { ["real", "false_call"].contains($0.verdict.rawValue) } ?? true)
             } catch {
                 refused += 1
+                reasons["\(error)".split(separator: ":").first.map(String.init) ?? "", default: 0] += 1
             }
         }
-        #expect(decoded + refused == 3000)
+        #expect(decoded > 100 && refused > 100, "both paths exercised: \(decoded) decoded, \(refused) refused: \(reasons)")
     }
 }
