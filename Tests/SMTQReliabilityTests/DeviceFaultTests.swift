@@ -166,6 +166,48 @@ struct DeviceFaultTests {
         #expect(errors > 5, "the noise was seen and counted: \(status)")
     }
 
+    /// A serial device server in transparent mode passes RTU frames over TCP: socat plays it (TCP port ↔ the
+    /// simulator's serial line), and the documented bridge (systemd/smtq-serial-bridge@.service) turns it back
+    /// into a local serial port that an ordinary `serial_buses` entry opens.
+    @Test("RTU devices behind a serial device server in transparent mode (RTU over TCP through the socat bridge)")
+    func rtuOverTCP() throws {
+        let rig = try Rig()
+        let device = rig.path("ttyDevice"), server = rig.path("ttyServer"), host = rig.path("ttyHost")
+        let line = try RunningProduct("/usr/bin/socat", ["pty,raw,echo=0,link=\(device)", "pty,raw,echo=0,link=\(server)"])
+        defer { line.stop() }
+        try #require(Rig.wait(seconds: 5) { FileManager.default.fileExists(atPath: server) }, "socat made no pty pair")
+        let port = TestNetwork.freePort()
+        let deviceServer = try RunningProduct("/usr/bin/socat", ["tcp-listen:\(port),bind=127.0.0.1,reuseaddr,fork", "file:\(server),raw,echo=0"])
+        defer { deviceServer.stop(within: 1) }
+        #expect(Rig.wait(seconds: 5) { TestNetwork.canConnect(port: port) })
+        let bridge = try RunningProduct("/usr/bin/socat", ["pty,raw,echo=0,link=\(host)", "tcp:127.0.0.1:\(port),nodelay"])
+        defer { bridge.stop() }
+        try #require(Rig.wait(seconds: 5) { FileManager.default.fileExists(atPath: host) }, "the bridge made no local port")
+        let count = 60
+        let (simulator, log) = try rig.simulator("ict", [
+            "--kind", "tester", "--serial", device, "--baud", "19200", "--parity", "even",
+            "--unit-id", "4", "--unit-id", "6", "--rate", "10", "--count", "\(count)", "--defect-rate", "0.2"])
+        defer { simulator.stop() }
+        try rig.writeConfig(devices: [
+            "{name: ict4, line: L1, station: ICT-1, kind: tester, profile: tester-reference, rtu: {bus: ds1}, unit_id: 4, poll_interval: 20ms, timeout: 500ms}",
+            "{name: ict6, line: L1, station: ICT-2, kind: tester, profile: tester-reference, rtu: {bus: ds1}, unit_id: 6, poll_interval: 20ms, timeout: 500ms}",
+        ], extra: """
+            serial_buses:
+              ds1: {port: \(host), baud: 19200, parity: even}
+            """)
+        let daemon = try rig.daemon()
+        defer { daemon.stop() }
+        let complete = Rig.wait(seconds: 90) { rig.units(device: "ict4") >= count && rig.units(device: "ict6") >= count }
+        #expect(daemon.stop().status == 0)
+        #expect(complete, "stored \(rig.count()) of \(2 * count)")
+        let produced = try SimulatorLog.records(log), stored = try rig.storedUnits()
+        var figures = ScenarioFigures("RTU over TCP (serial device server)")
+        figures.add(produced: produced.filter { $0.unit == 4 }, stored: stored["ict4"] ?? [])
+        figures.add(produced: produced.filter { $0.unit == 6 }, stored: stored["ict6"] ?? [])
+        figures.report()
+        #expect(figures.clean && figures.produced == 2 * count, "\(figures)")
+    }
+
     /// Polls per second of each device between two looks at smtqd's status, `seconds` apart.
     func pollRates(_ rig: Rig, http: Int, seconds: Double) -> [String: Double] {
         let before = rig.deviceStatus(httpPort: http)
