@@ -125,6 +125,8 @@ struct HostileConfigTests {
             "deep mappings": String(repeating: "{a: ", count: 20_000) + "1" + String(repeating: "}", count: 20_000),
             "a huge scalar": "site: " + String(repeating: "y", count: 20_000_000),
             "many keys": (0..<200_000).map { "k\($0): 1" }.joined(separator: "\n"),
+            "an endless include": "include: [/dev/zero]\n",
+            "an include of a folder": "include: [/tmp]\n",
         ]
         for (name, text) in bombs.sorted(by: { $0.key < $1.key }) {
             let parsed = Self.parse(text, source, limit: 20)

@@ -7,12 +7,28 @@ import Yams
 /// Yams is used at the node level (not through `YAMLDecoder`) because `Decodable` stops at the first error,
 /// and `smtq check-config` must report every problem in one run, each with its line.
 struct YAMLDocument {
+    /// The largest configuration or profile file read.
+    static let maximumBytes = 16 << 20
+
     let file: String
     let text: String
     let root: Node?
 
     /// Reads and composes `path`; problems go to `sink` and give `nil`.
     static func load(path: String, displayName: String, sink: DiagnosticSink) -> YAMLDocument? {
+        // Only a regular file of a sane size: `include: /dev/zero` or a FIFO would never end.
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        if let type = attributes?[.type] as? FileAttributeType, type != .typeRegular {
+            sink.report(ConfigDiagnostic(file: displayName, line: nil, path: "", message: "is not a regular file",
+                                         expected: "a YAML file"))
+            return nil
+        }
+        if let size = attributes?[.size] as? Int, size > maximumBytes {
+            sink.report(ConfigDiagnostic(file: displayName, line: nil, path: "",
+                                         message: "is \(size / 1_048_576) MiB, too large for a configuration",
+                                         expected: "a YAML file under \(maximumBytes / 1_048_576) MiB"))
+            return nil
+        }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
