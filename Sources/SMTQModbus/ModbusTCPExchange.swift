@@ -23,6 +23,7 @@ extension ModbusConnection {
         while offset < frame.count {
             let written = frame[offset...].withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if written < 0, errno == EINTR { continue }
+            if written == 0 { errno = ECONNRESET }
             guard written > 0 else { throw ModbusError.current(device: name, operation: operation) }
             offset += written
         }
@@ -39,13 +40,22 @@ extension ModbusConnection {
                 throw bad(name, operation, "an answer to transaction \(transaction), expected \(sent)")
             }
             guard answer[2] == 0, answer[3] == 0 else { throw bad(name, operation, "an answer that is not Modbus (protocol id)") }
+            guard Int(answer[4]) << 8 | Int(answer[5]) == count - 6 else {
+                // Framed by its function code, the answer disagrees with its own length: what is left of it
+                // would be read as the next answer.
+                modbus_flush(context)
+                throw bad(name, operation, "an answer whose length field says \(Int(answer[4]) << 8 | Int(answer[5])) bytes, \(count - 6) came")
+            }
             guard Int(answer[6]) == unit else {
                 throw bad(name, operation, "an answer from unit \(answer[6]), asked unit \(unit)")
             }
             if answer[7] == function | 0x80 {
                 let code = Int32(answer[8])
-                errno = Int32(MODBUS_ENOBASE) + code
-                throw ModbusError.current(device: name, operation: operation)
+                // libmodbus's texts for the standard codes 1…11; any other code is still an exception.
+                let message = (1...11).contains(code) ? String(cString: modbus_strerror(Int32(MODBUS_ENOBASE) + code))
+                    : "Modbus exception \(code)"
+                throw ModbusError(device: name, operation: operation, kind: .exception(code: Int(code)),
+                                  code: Int32(MODBUS_ENOBASE) + code, message: message)
             }
             guard answer[7] == function else {
                 throw bad(name, operation, "an answer to function \(answer[7]), asked function \(function)")

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import SMTQCore
 import SMTQStore
+import SMTQTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -59,20 +60,9 @@ struct AcquisitionIntegrationTests: AcquisitionSuite {
         let config = try writeConfig("""
               - {name: aoi1, line: L1, station: AOI-1, kind: aoi, profile: aoi-mailbox, tcp: "127.0.0.1:\(port)",
                  unit_id: 1, poll_interval: 110ms, timeout: 500ms}
-            """, extra: """
-            profiles:
-              aoi-mailbox:
-                mode: mailbox
-                sequence: 0
-                record:
-                  address: 2
-                  length: 121
-                  fields:
-                    serial:      {register: 0,  type: string, length: 10}
-                    program:     {register: 10, type: string, length: 8}
-                    result:      {register: 18, type: u16, enum: {0: pass, 1: fail}}
-                    device_time: {register: 22, type: u32}
             """)
+        try TestProfiles.aoiMailbox.write(toFile: folder.appendingPathComponent("profiles/aoi-mailbox.yaml").path,
+                                          atomically: true, encoding: .utf8)
         let collector = try Processes.Running("smtq", ["collect", "--config", config])
         Processes.wait(seconds: 15) { (try? Processes.simulatorLog(log).count) == 200 }
         Thread.sleep(forTimeInterval: 0.5)

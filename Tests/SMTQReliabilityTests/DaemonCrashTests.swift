@@ -28,16 +28,13 @@ struct DaemonCrashTests {
         let seconds = Double(kills) * 1.4 + 5
         let fifoCount = Int(seconds * 100), mailboxCount = Int(seconds * 20), testerCount = Int(seconds * 8)
 
-        let central = PostgresCluster.isInstalled ? try PostgresCluster() : nil
-        var environment: [String: String] = [:]
-        var forward = ""
-        if let central {
-            environment["SMTQ_TEST_PG"] = central.password
-            let migrate = try ChildProcess.run("/usr/bin/env", ["PGPASSWORD=\(central.password)", TestEnvironment.product("smtq").path,
-                                                                 "central", "migrate", "--db", central.url])
-            #expect(migrate.status == 0, "\(migrate.error)")
-            forward = "forward:\n  postgres: {url: \"\(central.url)\", password_env: SMTQ_TEST_PG, host: line1, batch: 200}\n"
-        }
+        try #require(PostgresCluster.isInstalled, "Debian's postgresql (the central database) is not installed: ./scripts/bootstrap --tests")
+        let central = try PostgresCluster()
+        let environment = ["SMTQ_TEST_PG": central.password]
+        let migrate = try ChildProcess.run("/usr/bin/env", ["PGPASSWORD=\(central.password)", TestEnvironment.product("smtq").path,
+                                                             "central", "migrate", "--db", central.url])
+        #expect(migrate.status == 0, "\(migrate.error)")
+        let forward = "forward:\n  postgres: {url: \"\(central.url)\", password_env: SMTQ_TEST_PG, host: line1, batch: 200}\n"
         let receiver = try WebhookReceiver()
         defer { receiver.stop() }
         let secret = rig.path("webhook.secret")
@@ -96,11 +93,11 @@ struct DaemonCrashTests {
         let finished = Rig.wait(seconds: 240) {
             let fifoDone = rig.units(device: "aoi1") >= fifoCount
             let testersDone = rig.units(device: "ict1") >= testerCount && rig.units(device: "ict2") >= testerCount
-            let mailboxDone = (try? SimulatorLog.records(mailboxLog).last?.record.serial).flatMap { $0 }.map { serial in
-                rig.count("SELECT count(*) FROM units WHERE serial = ?", [serial]) > 0
-            } ?? false
+            let mailboxProduced = (try? SimulatorLog.records(mailboxLog)) ?? []
+            let mailboxDone = mailboxProduced.count >= mailboxCount
+                && rig.count("SELECT count(*) FROM units WHERE serial = ?", [mailboxProduced.last?.record.serial ?? ""]) > 0
             let delivered = rig.count("SELECT count(*) FROM alert_outbox WHERE delivered_at IS NULL") == 0
-            let forwarded = central.map { (try? $0.psql("SELECT count(*) FROM units")) == String(rig.count()) } ?? true
+            let forwarded = (try? central.psql("SELECT count(*) FROM units")) == String(rig.count())
             return fifoDone && testersDone && mailboxDone && delivered && forwarded
         }
         let drained = daemon.stop()
@@ -126,8 +123,27 @@ struct DaemonCrashTests {
         #expect(Set(killedAt).count > kills / 2, "the kills landed at different moments: \(killedAt)")
         #expect(rig.gapsRecorded(device: "aoi2") > 0, "the kills made the mailbox machine lose records, and the gaps are recorded")
 
+        try checkGaps(rig, produced: mailboxProduced)
         try checkAlerts(rig, receiver, secret: "crash-test-secret")
-        if let central { try checkCentral(rig, central) }
+        try checkCentral(rig, central)
+    }
+
+    /// The mailbox's records not stored are exactly the SEQs inside its recorded gaps ("SEQ a → b" holds a+1 … b-1),
+    /// not just as many.
+    func checkGaps(_ rig: Rig, produced: [SimulatorLog.Entry]) throws {
+        let (storedSeqs, details) = try StoreDatabase.openReadOnly(path: rig.database).read { db in
+            (Set(try Int.fetchAll(db, sql: "SELECT u.source_seq FROM units u JOIN devices d ON d.id = u.device_id WHERE d.name = 'aoi2'")),
+             try String.fetchAll(db, sql: "SELECT e.detail FROM device_events e JOIN devices d ON d.id = e.device_id WHERE d.name = 'aoi2' AND e.kind = 'gap'"))
+        }
+        var covered: [Int] = []
+        for detail in details {
+            let numbers = detail.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+            guard numbers.count == 2, numbers[1] > numbers[0] else { Issue.record("gap detail '\(detail)'"); continue }
+            covered += Array((numbers[0] + 1)..<numbers[1])
+        }
+        let missing = Set(produced.map(\.seq)).subtracting(storedSeqs)
+        #expect(covered.count == Set(covered).count, "no SEQ counted in two gaps")
+        #expect(Set(covered) == missing, "missing \(missing.sorted().prefix(20)), in gaps \(covered.sorted().prefix(20))")
     }
 
     /// Every notification the store decided reached the webhook, correctly signed; counted on the key

@@ -136,6 +136,21 @@ struct HostileConfigTests {
         }
     }
 
+    @Test("a configuration and an included profile that are symlinks to regular files are read")
+    func symlinks() throws {
+        let rig = try Rig()
+        try rig.writeConfig(devices: [
+            #"{name: aoi1, line: L1, station: AOI-1, kind: aoi, profile: aoi-linked, tcp: "127.0.0.1:1502", unit_id: 1}"#,
+        ])
+        let profile = try String(contentsOfFile: rig.path("profiles/aoi-reference.yaml"), encoding: .utf8)
+        try profile.replacingOccurrences(of: "aoi-reference:", with: "aoi-linked:")
+            .write(toFile: rig.path("linked-profile.txt"), atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: rig.path("profiles/linked.yaml"), withDestinationPath: rig.path("linked-profile.txt"))
+        try FileManager.default.createSymbolicLink(atPath: rig.path("link.yaml"), withDestinationPath: rig.path("smtq.yaml"))
+        let check = try ChildProcess.run(TestEnvironment.product("smtqd").path, ["--check", "--config", rig.path("link.yaml")])
+        #expect(check.status == 0, "\(check.error)")
+    }
+
     @Test("a sample of mutations through smtqd --check: exit 0 or 78 with a message, within 10 s")
     func throughTheDaemon() throws {
         let rig = try Rig()

@@ -103,7 +103,6 @@ extension DevicePoller {
                                   detail: "SEQ \(cursor.seq) → \(seq)")
             }
         }
-        mailboxRestarted = false
         let hostTime = Date()
         let update = DeviceCursorUpdate(device: device.identity, seq: Int(seq), content: words, events: gap.map { [$0] } ?? [])
         let write: StoreWrite
@@ -116,6 +115,8 @@ extension DevicePoller {
             write = .units([], cursor: update)
         }
         guard let outcome = store(write), case let .durable(stored, duplicates) = outcome else { return }
+        // Only once stored: a refused record leaves the restart (or the old cursor) for the next poll to judge.
+        mailboxRestarted = false
         if let gap { status.withLock { $0.lostRecords += gap.count } }
         recorded(seq: seq, words: words, stored: decoded ? stored : 0, duplicates: duplicates, at: hostTime)
     }

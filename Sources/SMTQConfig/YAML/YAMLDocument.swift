@@ -16,18 +16,21 @@ struct YAMLDocument {
 
     /// Reads and composes `path`; problems go to `sink` and give `nil`.
     static func load(path: String, displayName: String, sink: DiagnosticSink) -> YAMLDocument? {
-        // Only a regular file of a sane size: `include: /dev/zero` or a FIFO would never end.
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        if let type = attributes?[.type] as? FileAttributeType, type != .typeRegular {
-            sink.report(ConfigDiagnostic(file: displayName, line: nil, path: "", message: "is not a regular file",
-                                         expected: "a YAML file"))
-            return nil
-        }
-        if let size = attributes?[.size] as? Int, size > maximumBytes {
-            sink.report(ConfigDiagnostic(file: displayName, line: nil, path: "",
-                                         message: "is \(size / 1_048_576) MiB, too large for a configuration",
-                                         expected: "a YAML file under \(maximumBytes / 1_048_576) MiB"))
-            return nil
+        // Only a regular file (a symlink to one is fine) of a sane size: `include: /dev/zero` or a FIFO would
+        // never end.
+        var info = stat()
+        if stat(path, &info) == 0 {
+            if info.st_mode & S_IFMT != S_IFREG {
+                sink.report(ConfigDiagnostic(file: displayName, line: nil, path: "", message: "is not a regular file",
+                                             expected: "a YAML file"))
+                return nil
+            }
+            if Int(info.st_size) > maximumBytes {
+                sink.report(ConfigDiagnostic(file: displayName, line: nil, path: "",
+                                             message: "is \(Int(info.st_size) / 1_048_576) MiB, too large for a configuration",
+                                             expected: "a YAML file under \(maximumBytes / 1_048_576) MiB"))
+                return nil
+            }
         }
         let data: Data
         do {

@@ -53,9 +53,11 @@ struct SupervisorService: Service {
             try? await Task.sleep(for: period)
             let now = ContinuousClock.now
             if let lost = pipeline.writer.health.snapshot.lost {
+                // The group drains as on SIGTERM; this loop goes on until the graceful shutdown cancels it (a
+                // service that returned first would make the group cancel the others instead).
                 notifier.notify("STATUS=stopping: \(lost)")
                 await pipeline.requestStop()
-                return
+                continue
             }
             let stalled = pipeline.collector.stalledRunners(now: now)
             let writerAlive = pipeline.writer.health.isAlive(now: now, deadline: pipeline.writerDeadline)

@@ -121,6 +121,11 @@ public final class StoreWriter: RecordSink, @unchecked Sendable {
     /// transaction: a job that changes data opens its own (`db.inTransaction`).
     public func schedule(_ work: @escaping @Sendable (Database) throws -> Void) {
         condition.lock()
+        // Nothing more goes into a database file that was deleted or replaced.
+        guard lost == nil else {
+            condition.unlock()
+            return
+        }
         maintenance.append(work)
         condition.signal()
         condition.unlock()
@@ -157,7 +162,11 @@ public final class StoreWriter: RecordSink, @unchecked Sendable {
     /// Writes with the writer's own connection in one transaction, serialised with the batches (settings
     /// such as SPC limits; records go through `submit`).
     public func write<T>(_ work: (Database) throws -> T) throws -> T {
-        try queue.write(work)
+        condition.lock()
+        let lost = lost
+        condition.unlock()
+        if let lost { throw StoreError(.storageUnavailable, path: path, message: lost) }
+        return try queue.write(work)
     }
 
     /// The last SEQ stored from a device (FIFO and mailbox) with the registers of its record, or nil when
@@ -207,7 +216,7 @@ public final class StoreWriter: RecordSink, @unchecked Sendable {
 
             if !batch.isEmpty { commit(batch, count: count, handlers: handlers) }
             for job in jobs { runMaintenance(job) }
-            if retentionDue, !failing { pruneOnce() }
+            if retentionDue, !failing, lost == nil { pruneOnce() }
             if finishing || (stopping && failing) {
                 condition.lock()
                 if pending.isEmpty || failing {

@@ -21,7 +21,7 @@ final class Rig: @unchecked Sendable {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: TestEnvironment.packageRoot.appendingPathComponent("config/profiles"),
                                          to: folder.appendingPathComponent("profiles"))
-        try Self.mailboxProfile.write(toFile: path("profiles/aoi-mailbox.yaml"), atomically: true, encoding: .utf8)
+        try TestProfiles.aoiMailbox.write(toFile: path("profiles/aoi-mailbox.yaml"), atomically: true, encoding: .utf8)
     }
 
     deinit {
@@ -29,23 +29,6 @@ final class Rig: @unchecked Sendable {
     }
 
     func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
-
-    /// The reference AOI's record served read-only: `smtq simulate --mode mailbox` puts SEQ at 0 and the
-    /// record at 2.
-    static let mailboxProfile = """
-        profiles:
-          aoi-mailbox:
-            mode: mailbox
-            sequence: 0
-            record:
-              address: 2
-              length: 121
-              fields:
-                serial:      {register: 0,  type: string, length: 10}
-                program:     {register: 10, type: string, length: 8}
-                result:      {register: 18, type: u16, enum: {0: pass, 1: fail}}
-                device_time: {register: 22, type: u32}
-        """
 
     /// Writes smtq.yaml: the store in this folder, the profiles, `extra` top-level sections and the devices
     /// (each one YAML flow mapping).
