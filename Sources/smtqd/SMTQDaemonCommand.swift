@@ -73,17 +73,15 @@ struct SMTQDaemonCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("smtqd: \(error.message); nothing could be stored, so smtqd stops\n".utf8))
             throw ExitCode(Self.cannotCreate)
         }
-        defer {
-            if let lost = pipeline.writer.health.snapshot.lost {
-                FileHandle.standardError.write(Data("smtqd: \(lost); records read since were not acknowledged and stay on the devices; start smtqd again (systemd does) to continue on the file now at the path\n".utf8))
-            }
-        }
         do {
             try await pipeline.run()
         } catch where pipeline.writer.health.snapshot.lost != nil {
+            // The lost database explains the stop, whatever the service group made of it.
+        }
+        if let lost = pipeline.writer.health.snapshot.lost {
+            FileHandle.standardError.write(Data("smtqd: \(lost); records read since were not acknowledged and stay on the devices; start smtqd again (systemd does) to continue on the file now at the path\n".utf8))
             throw ExitCode(Self.databaseLost)
         }
-        if pipeline.writer.health.snapshot.lost != nil { throw ExitCode(Self.databaseLost) }
         logger.info("stopped")
     }
 }

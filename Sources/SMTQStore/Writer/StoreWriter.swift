@@ -37,7 +37,8 @@ public final class StoreWriter: RecordSink, @unchecked Sendable {
     private let queue: DatabaseQueue
     private let options: StorageConfig
     private let logger: Logger
-    private let identities = IdentityCache()
+    /// Row ids of lines, stations, devices and programs (StoreWriter+Apply), reset when a transaction fails.
+    let identities = IdentityCache()
     private let retryInterval: Duration
     /// Liveness and figures for the daemon.
     public let health = WriterHealth()
@@ -259,7 +260,7 @@ public final class StoreWriter: RecordSink, @unchecked Sendable {
             return
         }
         if let file, let problem = file.moved(at: path) {
-            abandon(batch, count: count, problem)
+            abandon(batch, problem)
             return
         }
         let now = ContinuousClock.now
@@ -279,69 +280,11 @@ public final class StoreWriter: RecordSink, @unchecked Sendable {
         for (item, outcome) in zip(batch, outcomes) { item.completion(outcome) }
     }
 
-    private func apply(_ write: StoreWrite, _ db: Database, into committed: inout CommittedBatch) throws -> WriteOutcome {
-        switch write {
-        case let .units(units, cursor):
-            var inserter = UnitInserter(db: db, identities: identities)
-            for unit in units { try inserter.insert(unit) }
-            try inserter.flushRollups()
-            if let cursor {
-                let device = try identities.deviceID(cursor.device, db)
-                try db.cachedStatement(sql: """
-                    INSERT INTO device_cursors (device_id, seq, updated_at, content) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (device_id) DO UPDATE
-                    SET seq = excluded.seq, updated_at = excluded.updated_at, content = excluded.content
-                    """).execute(arguments: [device.id, cursor.seq, Date().storeMicroseconds,
-                                             cursor.content.map(StoredCursor.blob)])
-                for event in cursor.events { try insert(event, db, into: &committed) }
-            }
-            committed.units.append(contentsOf: inserter.stored)
-            return .durable(stored: inserter.stored.count, duplicates: inserter.duplicates)
-        case let .counterSamples(samples):
-            for sample in samples {
-                let device = try identities.deviceID(sample.device, db)
-                try db.cachedStatement(sql: """
-                    INSERT INTO counter_samples (device_id, counter, time, value, delta, event) VALUES (?, ?, ?, ?, ?, ?)
-                    """).execute(arguments: [device.id, sample.counter, sample.time.storeMicroseconds, sample.value,
-                                             sample.delta, sample.event])
-            }
-            return .durable(stored: samples.count, duplicates: 0)
-        case let .processValues(values):
-            var stored = 0
-            for value in values {
-                let device = try identities.deviceID(value.identity, db)
-                try db.cachedStatement(sql: """
-                    INSERT INTO process_values (device_id, station_id, name, time, value, unit, lsl, usl)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-                    """).execute(arguments: [device.id, device.stationID, value.name, value.time.storeMicroseconds,
-                                             value.value, value.unit, value.lsl, value.usl])
-                if db.changesCount > 0 {
-                    stored += 1
-                    committed.processValues.append(StoredProcessValue(id: db.lastInsertedRowID, record: value))
-                }
-            }
-            return .durable(stored: stored, duplicates: values.count - stored)
-        case let .deviceEvent(event):
-            try insert(event, db, into: &committed)
-            return .durable(stored: 1, duplicates: 0)
-        }
-    }
-
-    private func insert(_ event: DeviceEvent, _ db: Database, into committed: inout CommittedBatch) throws {
-        let device = try identities.deviceID(event.device, db)
-        try db.cachedStatement(sql: """
-            INSERT INTO device_events (device_id, time, kind, count, detail) VALUES (?, ?, ?, ?, ?)
-            """).execute(arguments: [device.id, event.time.storeMicroseconds, event.kind.rawValue, event.count,
-                                     event.detail])
-        committed.events.append(event)
-    }
-
     /// The database file is gone: the batch just committed went into an orphaned file, so it is refused (its
     /// devices keep the records), and so is everything after it.
-    private func abandon(_ batch: [Pending], count: Int, _ problem: String) {
+    private func abandon(_ batch: [Pending], _ problem: String) {
         condition.lock()
         lost = problem
-        heldRecords -= count
         let left = Array(pending)
         pending.removeAll()
         awaitedPending = 0
