@@ -4,7 +4,8 @@ import Glibc
 import CModbus
 import SMTQCore
 
-/// One libmodbus client context (`modbus_t`): a TCP connection or a serial port.
+/// One Modbus client connection: a TCP connection (ModbusTCPSocket, requests and answers in
+/// ModbusTCPExchange) or a serial port (a libmodbus RTU context, `modbus_t`).
 ///
 /// Not thread-safe, like libmodbus itself: create it on the thread that will use it, and use it only there.
 /// Every call blocks up to the response timeout, which is why connections live on their own threads and
@@ -23,22 +24,34 @@ public final class ModbusConnection {
     }
 
     public let endpoint: Endpoint
+    /// libmodbus's context: the serial port's (RTU); for TCP it only holds the timeouts libmodbus would use.
     let context: OpaquePointer
+    /// The TCP connection (nil for RTU).
+    let socket: ModbusTCPSocket?
+    /// How long an answer may take to begin.
+    private(set) var responseTimeout: Duration
     public private(set) var isConnected = false
     /// The unit id of the next requests.
     private(set) var unit = 1
     /// The last Modbus TCP transaction id sent (ModbusTCPExchange).
     var transactionID: UInt16 = 0
+    /// The request being sent and the answer being read (ModbusTCPExchange), kept so that a poll allocates
+    /// neither.
+    var requestFrame: [UInt8] = []
+    var answerFrame = [UInt8](repeating: 0, count: Int(MODBUS_TCP_MAX_ADU_LENGTH))
     private var isTCP: Bool { if case .tcp = endpoint { return true } else { return false } }
 
     /// Creates the context (nothing is opened yet).
     public init(endpoint: Endpoint, responseTimeout: Duration, name: String) throws(ModbusError) {
         self.endpoint = endpoint
+        self.responseTimeout = responseTimeout
         let created: OpaquePointer?
         switch endpoint {
         case let .tcp(host, port):
             created = modbus_new_tcp_pi(host, String(port))
+            socket = ModbusTCPSocket(host: host, port: port)
         case let .rtu(settings):
+            socket = nil
             created = modbus_new_rtu(settings.port, Int32(settings.baud), settings.parityCode, Int32(settings.dataBits),
                                      Int32(settings.stopBits))
         }
@@ -48,11 +61,12 @@ public final class ModbusConnection {
     }
 
     deinit {
-        if isConnected { modbus_close(context) }
+        if isConnected, socket == nil { modbus_close(context) }
         modbus_free(context)
     }
 
     public func setResponseTimeout(_ timeout: Duration) {
+        responseTimeout = timeout
         let microseconds = max(1000, timeout.totalMilliseconds * 1000)
         modbus_set_response_timeout(context, UInt32(microseconds / 1_000_000), UInt32(microseconds % 1_000_000))
     }
@@ -61,6 +75,7 @@ public final class ModbusConnection {
     public func setByteTimeout(_ timeout: Duration) {
         let microseconds = max(1000, timeout.totalMilliseconds * 1000)
         modbus_set_byte_timeout(context, UInt32(microseconds / 1_000_000), UInt32(microseconds % 1_000_000))
+        socket?.byteTimeout = timeout
     }
 
     /// Opens the connection or port. Returns a warning when RS-485 mode was asked for and the port refused it
@@ -68,6 +83,18 @@ public final class ModbusConnection {
     @discardableResult
     public func connect(name: String) throws(ModbusError) -> String? {
         guard !isConnected else { return nil }
+        if let socket {
+            guard socket.open(timeout: responseTimeout) else {
+                var error = ModbusError.current(device: name, operation: "connecting to \(endpoint)")
+                if let problem = socket.openProblem {
+                    error.kind = .connection
+                    error.message = problem
+                }
+                throw error
+            }
+            isConnected = true
+            return nil
+        }
         guard modbus_connect(context) == 0 else {
             throw ModbusError.current(device: name, operation: "connecting to \(endpoint)")
         }
@@ -82,7 +109,7 @@ public final class ModbusConnection {
 
     public func close() {
         guard isConnected else { return }
-        modbus_close(context)
+        if let socket { socket.close() } else { modbus_close(context) }
         isConnected = false
     }
 
@@ -94,7 +121,7 @@ public final class ModbusConnection {
 
     /// Drops any bytes waiting on the line (after garbage or a timeout).
     public func flush() {
-        _ = modbus_flush(context)
+        if let socket { socket.drain() } else { _ = modbus_flush(context) }
     }
 
     /// Reads `count` registers (or bits, as 0/1 values) starting at protocol address `address`.

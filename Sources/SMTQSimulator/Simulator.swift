@@ -142,6 +142,9 @@ public final class Simulator {
         halted.withLock { $0 = true }
     }
 
+    /// Requests answered so far (call it on the serving thread, or after `run` returned).
+    public var answeredRequests: Int { answered }
+
     /// Records waiting in the FIFO queues, as of the serving thread's last turn (from any thread).
     public var queuedRecords: Int { queued.withLock { $0 } }
 }

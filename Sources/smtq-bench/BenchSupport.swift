@@ -29,6 +29,31 @@ enum Bench {
         return (seconds, String(decoding: data, as: UTF8.self))
     }
 
+    /// Like `process`, and also returns what it wrote to standard error (read on its own thread).
+    static func processWithErrors(_ executable: String, _ arguments: [String]) throws -> (Double, String, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        let errorText = Locked(Data())
+        let reader = Thread { errorText.withLock { $0 = errors.fileHandleForReading.readDataToEndOfFile() } }
+        var data = Data()
+        let seconds = try Bench.seconds {
+            try process.run()
+            reader.start()
+            data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+        }
+        while reader.isExecuting || !reader.isFinished { Thread.sleep(forTimeInterval: 0.001) }
+        let said = String(decoding: errorText.withLock { $0 }, as: UTF8.self)
+        guard process.terminationStatus == 0 else {
+            throw ValidationError("\((executable as NSString).lastPathComponent) \(arguments.joined(separator: " ")) failed: \(said.suffix(400))")
+        }
+        return (seconds, String(decoding: data, as: UTF8.self), said)
+    }
+
     /// A TCP port on 127.0.0.1 nobody listens on right now.
     static func freePort() -> Int {
         LoopbackPort.free() ?? 0

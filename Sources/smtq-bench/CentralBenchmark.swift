@@ -82,6 +82,10 @@ struct CentralBenchmark: ParsableCommand {
         print(String(format: "forwarding: median %.0f units/s with 3 defects each, psql COPY median %.0f units/s; share per round %@, median %.0f%%",
                      Double(units) / forward, Double(units) / copy, shares.map { String(format: "%.0f%%", $0) }.joined(separator: " "),
                      Bench.median(shares)))
+        Figures.record("forwarding.psql_copy", Double(units) / copy, "units/s", note: "the same rows, psql \\copy")
+        Figures.record("forwarding.smtq", Double(units) / forward, "units/s", note: "smtq central push, 3 defects a unit")
+        Figures.ratio("forwarding.smtq/psql_copy", Bench.median(shares), unit: " %", target: .atLeast(50),
+                      comparison: "median of the rounds' shares \(shares.map { String(format: "%.0f %%", $0) }.joined(separator: ", "))")
 
         guard backlog > 0 else { return }
         _ = try psql("TRUNCATE units, defects, measurements, rollups, device_events")
@@ -89,6 +93,7 @@ struct CentralBenchmark: ParsableCommand {
         try Self.generate(backlog, path: big, start: Date(timeIntervalSince1970: 1_781_000_000))
         let drain = try push(try config(big, host: "line2"))
         print(String(format: "backlog: %d units (3 defects each) drained in %.1f s (%.0f units/s)", backlog, drain, Double(backlog) / drain))
+        Figures.record("forwarding.backlog", Double(backlog) / drain, "units/s", note: "\(backlog) units drained in \(Figures.format(drain)) s")
         let report = try Bench.process(smtq, ["report", "yield", "--by", "line,station,day", "--db", url, "--format", "json"]).0
         let rows = try psql("SELECT count(*) FROM rollups").1.trimmingCharacters(in: .whitespacesAndNewlines)
         let bytes = Double(try psql("""
@@ -98,6 +103,7 @@ struct CentralBenchmark: ParsableCommand {
         print(String(format: "central size: %.0f bytes per unit with 3 defects (tables and indexes)", bytes / Double(backlog)))
         print(String(format: "plant-wide report yield --by line,station,day over %d central results (%@ rollup rows): %.2f s",
                      backlog, rows, report))
+        Figures.record("forwarding.central_report", report, "s", note: "report yield --by line,station,day over \(backlog) central results")
     }
 
     /// Units with three defects each, one per second over four stations, written by the store writer.

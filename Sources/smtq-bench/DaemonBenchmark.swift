@@ -47,11 +47,21 @@ struct DaemonBenchmark: ParsableCommand {
         let metricsPort = Bench.freePort()
         let config = try writeConfig(folder: folder, devices: lines, metricsPort: metricsPort)
         Thread.sleep(forTimeInterval: 1)
-        let daemon = try Self.start(smtqdPath ?? Self.smtqd, ["--config", config, "--log-level", "warning"])
+        let log = folder + "/smtqd.log"
+        let daemon = try Self.start(smtqdPath ?? Self.smtqd, ["--config", config, "--log-level", "warning"], log: log)
         defer { daemon.terminate(); daemon.waitUntilExit() }
         Thread.sleep(forTimeInterval: 10)
         let pid = daemon.processIdentifier
-        let pollsBefore = try polls(metricsPort)
+        let pollsBefore: [String: Int]
+        do {
+            pollsBefore = try polls(metricsPort)
+        } catch {
+            let state = daemon.isRunning ? "running" : "exited with \(daemon.terminationStatus)"
+            let kept = NSTemporaryDirectory() + "smtq-bench-daemon-failed.log"
+            try? FileManager.default.removeItem(atPath: kept)
+            try? FileManager.default.copyItem(atPath: log, toPath: kept)
+            throw ValidationError("smtqd (\(state)) did not answer /api/status; its log (kept at \(kept)) begins:\n\(Self.head(log))")
+        }
         let cpuBefore = Self.cpuSeconds(pid)
         let start = Date()
         var peak = 0
@@ -71,6 +81,18 @@ struct DaemonBenchmark: ParsableCommand {
                      + "worst device %.3f polls/s (%.1f %% of asked), %d devices below 95 %%, %d threads",
                      devices, asked, wall, 100 * cpu / wall, Double(peak) / 1024, Double(Self.residentKB(pid)) / 1024,
                      worst, 100 * worst / asked, below, Self.threads(pid)))
+        let key = "daemon.\(devices)dev"
+        Figures.record("\(key).rss_anon", Double(Self.statusField(pid, "RssAnon:")) / 1024, "MB",
+                       note: "private memory; the rest of the RSS is the executable's and libraries' pages mapped from their files")
+        Figures.limit("\(key).cpu", 100 * cpu / wall, unit: " % of a core", target: .atMost(devices <= 100 ? 2 : 50),
+                      comparison: "\(devices) devices at \(Figures.format(asked)) Hz for \(Int(wall)) s, smtqd's utime + stime")
+        if devices <= 100 {
+            Figures.limit("\(key).rss_peak", Double(peak) / 1024, unit: " MB", target: .atMost(30), comparison: "VmRSS sampled every second")
+        } else {
+            Figures.record("\(key).rss_peak", Double(peak) / 1024, "MB", note: "\(Self.threads(pid)) threads")
+        }
+        Figures.limit("\(key).worst_rate", 100 * worst / asked, unit: " % of asked", target: .atLeast(95),
+                      comparison: "the slowest device's polls over the window")
     }
 
     /// Queues `records` over 10 devices, starts smtqd, sends SIGTERM once it drains, times the exit.
@@ -126,14 +148,25 @@ struct DaemonBenchmark: ParsableCommand {
     static var smtq: String { URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("smtq").path }
     static var smtqd: String { URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("smtqd").path }
 
-    static func start(_ executable: String, _ arguments: [String]) throws -> Process {
+    /// Starts a program in the background; what it writes goes to `log` (or nowhere).
+    static func start(_ executable: String, _ arguments: [String], log: String? = nil) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        if let log, FileManager.default.createFile(atPath: log, contents: nil), let handle = FileHandle(forWritingAtPath: log) {
+            process.standardError = handle
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
         return process
+    }
+
+    /// The first lines of a log (where a crash says what happened), for a failure's message.
+    static func head(_ log: String, lines: Int = 12) -> String {
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").prefix(lines).joined(separator: "\n")
     }
 
     /// utime + stime of a process, in seconds.
@@ -149,7 +182,7 @@ struct DaemonBenchmark: ParsableCommand {
     static func residentKB(_ pid: Int32) -> Int { statusField(pid, "VmRSS:") }
     static func threads(_ pid: Int32) -> Int { statusField(pid, "Threads:") }
 
-    private static func statusField(_ pid: Int32, _ name: String) -> Int {
+    static func statusField(_ pid: Int32, _ name: String) -> Int {
         guard let data = FileHandle(forReadingAtPath: "/proc/\(pid)/status").flatMap({ try? $0.readToEnd() }) else { return 0 }
         return String(decoding: data, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix(name) }
             .flatMap { Int($0.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "") } ?? 0

@@ -83,6 +83,9 @@ struct DashboardBenchmark: ParsableCommand {
         print(String(format: "dashboard: %d results; /lines/L1 (%d kB with its charts) first paint median %.1f ms, p95 %.1f ms, max %.1f ms "
                      + "(limit 200 ms); /api/lines/L1 median %.1f ms", units, size / 1024, Self.percentile(pages, 0.5),
                      Self.percentile(pages, 0.95), pages.max() ?? .nan, Self.percentile(api, 0.5)))
+        Figures.record("dashboard.first_paint_median", Self.percentile(pages, 0.5), "ms", note: "/lines/L1, \(size / 1024) kB, \(units) results")
+        Figures.limit("dashboard.first_paint_p95", Self.percentile(pages, 0.95), unit: " ms", target: .atMost(200),
+                      comparison: "\(paints) requests timed by curl")
 
         // The same daemon without live clients, then with them.
         let pid = daemon.processIdentifier
@@ -99,6 +102,9 @@ struct DashboardBenchmark: ParsableCommand {
                      + "with %d SSE clients CPU %.2f %% (%.2fx), RSS peak %.1f MB (+%.1f MB); events per client in the window min %d, max %d",
                      rate, seconds, quiet.cpu, quiet.rss, clients, busy.cpu, busy.cpu / max(quiet.cpu, 0.01), busy.rss, busy.rss - quiet.rss,
                      events.min() ?? 0, events.max() ?? 0))
+        Figures.record("dashboard.quiet_cpu", quiet.cpu, "% of a core", note: "\(Figures.format(rate)) units/s, no clients")
+        Figures.record("dashboard.clients_cpu", busy.cpu, "% of a core", note: "\(clients) SSE clients, \(events.min() ?? 0)–\(events.max() ?? 0) events each in \(Int(seconds)) s")
+        Figures.record("dashboard.clients_rss_added", busy.rss - quiet.rss, "MB")
     }
 
     private func measure(_ pid: Int32) -> (cpu: Double, rss: Double) {

@@ -34,6 +34,8 @@ struct DrainBenchmark: ParsableCommand {
                              round, count, count * records, seconds, rate, slowest))
             }
             print(String(format: "median %2d device(s): %.0f records/s per device (target >= 300)", count, Bench.median(rates)))
+            Figures.limit("drain.\(count)dev", Bench.median(rates), unit: " records/s a device", target: .atLeast(300),
+                          comparison: "FIFO backlog of \(records) records a device, median of \(rounds)")
         }
     }
 

@@ -35,9 +35,13 @@ struct IngestBenchmark: ParsableCommand {
             }
         }
         let c = Bench.median(results["c-loop"]!)
-        for name in ["writer-500", "writer-1"] {
+        Figures.record("ingest.c_loop", c, "units/s", note: "sqlite3 C API, \(batch) units a transaction")
+        for (name, key, target) in [("writer-500", "import", nil), ("writer-1", "acquisition", Target.atLeast(60))] {
             let rate = Bench.median(results[name]!)
-            print(String(format: "median  %-11@ %9.0f units/s = %5.1f %% of the C loop (%.0f units/s)", name, rate, 100 * rate / c, c))
+            let shares = zip(results[name]!, results["c-loop"]!).map { String(format: "%.0f %%", 100 * $0 / $1) }
+            Figures.record("ingest.\(key)", rate, "units/s", note: name == "writer-1" ? "one unit a write, a callback each" : "writes of \(batch) units")
+            Figures.ratio("ingest.\(key)/c_loop", 100 * rate / c, unit: " %", target: target,
+                          comparison: "medians of \(rounds) alternating rounds; per round \(shares.joined(separator: ", "))")
         }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CPollBaseline
 import Foundation
+import Logging
 import SMTQAcquisition
 import SMTQConfig
 import SMTQModbus
@@ -17,38 +18,82 @@ struct PollingBenchmark: ParsableCommand {
     @Option(help: "Reads per measurement.") var reads = 20_000
     @Option(help: "Registers per read for the raw comparison (DESIGN.md's anchor uses 40).") var registers = 40
     @Option(help: "Devices for the many-device run (unit ids on one simulator).") var devices = 64
-    @Option(help: "Seconds of the many-device collector run.") var seconds = 10.0
+    @Option(help: "Seconds of the many-device collector run, and of each collectd run.") var seconds = 10.0
     @Option(help: "Rounds (alternating).") var rounds = 3
+    @Flag(help: "Skip collectd's modbus plugin.") var noCollectd = false
+    @Option(help: "Only this one-device contender, nothing else (for a profiler): c-loop-40, smtq-read-40, c-loop-123, smtq-fifo-poll.")
+    var only: String?
+
+    /// The reference AOI's poll: SEQ, PENDING and the record block, registers 0–122, in one request.
+    static let blockRegisters = 123
 
     func run() throws {
         let port = 16_000 + Int.random(in: 0..<2000)
         let simulator = Process()
-        simulator.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("smtq")
+        simulator.executableURL = URL(fileURLWithPath: DaemonBenchmark.smtq)
         simulator.arguments = ["simulate", "--kind", "aoi", "--listen", "127.0.0.1:\(port)", "--rate", "0"]
             + (1...max(1, devices)).flatMap { ["--unit-id", String($0)] }
         simulator.standardError = FileHandle.nullDevice
         try simulator.run()
         defer { simulator.terminate() }
         Thread.sleep(forTimeInterval: 0.5)
-        print("polling: \(reads) reads of \(registers) registers, loopback TCP, simulator in its own process")
+        print("polling: \(reads) reads per contender and round, loopback TCP, simulator in its own process, thread CPU")
         var results: [String: [Double]] = [:]
+        let contenders: [(String, () throws -> (Double, Double))] = [
+            ("c-loop-\(registers)", { try self.cLoop(port, devices: 1, registers: self.registers) }),
+            ("smtq-read-\(registers)", { try self.swiftReads(port) }),
+            ("c-loop-\(Self.blockRegisters)", { try self.cLoop(port, devices: 1, registers: Self.blockRegisters) }),
+            ("smtq-fifo-poll", { try self.fifoPolls(port) }),
+        ]
+        if let only {
+            guard let (name, measure) = contenders.first(where: { $0.0 == only }) else { throw ValidationError("--only: no contender \(only)") }
+            let (wall, cpu) = try measure()
+            return print(String(format: "%@: %.0f reads/s, %.2f µs CPU/read", name, Double(reads) / wall, cpu / Double(reads) * 1e6))
+        }
+        // User time (this thread's getrusage) apart: the kernel's share (send, select, recv: the same calls for
+        // every contender) moves with the machine's noise, the user-space share is what smtq adds.
+        var user: [String: [Double]] = [:]
         for round in 1...rounds {
-            for (name, measure) in [("c-loop", { try self.cLoop(port, devices: 1) }), ("swift-read", { try self.swiftReads(port) }),
-                                    ("swift-fifo-poll", { try self.fifoPolls(port) })] as [(String, () throws -> (Double, Double))] {
+            for (name, measure) in contenders {
+                let before = Self.threadUserTime()
                 let (wall, cpu) = try measure()
+                let userPerRead = (Self.threadUserTime() - before) / Double(reads) * 1e6
                 results[name, default: []].append(cpu / Double(reads) * 1e6)
-                print(String(format: "round %d  %-16@ %8.0f reads/s  %6.2f µs CPU/read", round, name, Double(reads) / wall, cpu / Double(reads) * 1e6))
+                user[name, default: []].append(userPerRead)
+                print(String(format: "round %d  %-16@ %8.0f reads/s  %6.2f µs CPU/read (%.2f µs user)", round, name, Double(reads) / wall,
+                             cpu / Double(reads) * 1e6, userPerRead))
             }
         }
-        let c = Bench.median(results["c-loop"]!)
-        for name in ["swift-read", "swift-fifo-poll"] {
-            let value = Bench.median(results[name]!)
-            print(String(format: "median %-16@ %6.2f µs CPU/read = %.2fx the C loop (%.2f µs)", name, value, value / c, c))
+        for name in contenders.map(\.0) {
+            print(String(format: "median %-16@ %6.2f µs CPU/read, %.2f µs of it user time", name, Bench.median(results[name]!), Bench.median(user[name]!)))
         }
-        try manyDevices(port)
+        let median = { (name: String) in Bench.median(results[name]!) }
+        let (c40, read40) = (median("c-loop-\(registers)"), median("smtq-read-\(registers)"))
+        let (c123, poll) = (median("c-loop-\(Self.blockRegisters)"), median("smtq-fifo-poll"))
+        Figures.record("polling.1dev.c_loop_\(registers)reg", c40, "µs CPU/read")
+        Figures.record("polling.1dev.smtq_read_\(registers)reg", read40, "µs CPU/read")
+        Figures.record("polling.1dev.c_loop_\(Self.blockRegisters)reg", c123, "µs CPU/read")
+        Figures.record("polling.1dev.smtq_poll", poll, "µs CPU/poll", note: "full FIFO poll: plan, 123 registers in one request, decode")
+        Figures.ratio("polling.1dev.smtq_read/c_loop", read40 / c40, target: .atMost(1.1), comparison: "\(registers)-register reads, one device")
+        Figures.ratio("polling.1dev.smtq_poll/c_loop", poll / c123, target: .atMost(1.1), comparison: "123-register block, one device")
+        let many = try manyDevices(port)
+        guard !noCollectd else { return }
+        for (count, smtqPerRequest) in [(1, poll), (devices, many)] {
+            let peer = try CollectdPeer.run(devices: count, registers: Self.blockRegisters, interval: 0.001, seconds: seconds)
+            let key = "polling.\(count)dev"
+            print(String(format: "collectd modbus, %d device(s), interval 1 ms: %.0f requests/s (%d per 123-register block), %.2f s CPU",
+                         count, peer.requestsPerSecond, peer.requestsPerBlock, peer.cpu))
+            Figures.record("\(key).collectd_request", peer.cpuPerRequest * 1e6, "µs CPU/request", note: "≤ 4 registers a request")
+            Figures.record("\(key).collectd_block", peer.cpuPerBlock * 1e6, "µs CPU/123-register block")
+            Figures.ratio("\(key).smtq/collectd_request", smtqPerRequest / (peer.cpuPerRequest * 1e6), target: .below(1),
+                          comparison: "smtq's 123-register request against collectd's ≤ 4-register request; "
+                              + (count == 1 ? "smtq's poll loop thread against collectd's whole process" : "both whole processes"))
+            Figures.ratio("\(key).smtq/collectd_block", smtqPerRequest / (peer.cpuPerBlock * 1e6), target: .below(1),
+                          comparison: "the same 123 registers")
+        }
     }
 
-    private func cLoop(_ port: Int, devices: Int) throws -> (Double, Double) {
+    private func cLoop(_ port: Int, devices: Int, registers: Int) throws -> (Double, Double) {
         var wall = 0.0, cpu = 0.0
         let failed = smtq_baseline_poll("127.0.0.1", Int32(port), Int32(devices), Int32(reads), Int32(registers), &wall, &cpu)
         guard failed == 0 else { throw ValidationError("the C loop failed (\(failed))") }
@@ -81,26 +126,37 @@ struct PollingBenchmark: ParsableCommand {
         return (Self.clock(CLOCK_MONOTONIC) - wallStart, Self.clock(CLOCK_THREAD_CPUTIME_ID) - cpuStart)
     }
 
-    /// `devices` devices polled every 10 ms by the collector (a thread each), against the C loop over as many
-    /// connections; CPU per read from the process's CPU time.
-    private func manyDevices(_ port: Int) throws {
-        let configuration = try writeConfiguration(port: port, devices: devices)
+    /// `devices` devices polled at full speed by the collector (a connection and a thread each, no pause between
+    /// polls), against the C loop over as many connections; CPU per poll from the process's CPU time, all threads.
+    /// Returns the collector's µs of CPU per poll.
+    private func manyDevices(_ port: Int) throws -> Double {
+        var configuration = try writeConfiguration(port: port, devices: devices)
+        for index in configuration.devices.indices { configuration.devices[index].pollInterval = .zero }
         let writer = try StoreWriter(options: configuration.storage)
-        let collector = Collector(configuration: configuration, writer: writer)
+        var quiet = Logger(label: "smtq.acquisition")
+        quiet.logLevel = .warning
+        let collector = Collector(configuration: configuration, writer: writer, logger: quiet)
         let (wallStart, cpuStart) = (Self.clock(CLOCK_MONOTONIC), Self.processCPU())
         collector.start()
         Thread.sleep(forTimeInterval: seconds)
         collector.stop()
         let (wall, cpu) = (Self.clock(CLOCK_MONOTONIC) - wallStart, Self.processCPU() - cpuStart)
         writer.shutdown()
-        let polls = collector.statuses.reduce(0) { $0 + $1.polls }
-        let behind = collector.statuses.filter { Double($0.polls) < seconds * 100 * 0.9 }.count
-        print(String(format: "%d devices, collector: %.0f polls/s (target %d), %.2f µs CPU/poll, %.1f %% of one core; %d devices below 90 %% of their rate",
-                     devices, Double(polls) / wall, devices * 100, cpu / Double(polls) * 1e6, 100 * cpu / wall, behind))
+        let counts = collector.statuses.map(\.polls)
+        let polls = counts.reduce(0, +)
+        let perPoll = cpu / Double(max(1, polls)) * 1e6
+        print(String(format: "%d devices at full speed, collector: %.0f polls/s (slowest device %.0f/s), %.2f µs CPU/poll, %.1f %% of one core",
+                     devices, Double(polls) / wall, Double(counts.min() ?? 0) / wall, perPoll, 100 * cpu / wall))
         var cWall = 0.0, cCPU = 0.0
-        _ = smtq_baseline_poll("127.0.0.1", Int32(port), Int32(devices), Int32(reads), 123, &cWall, &cCPU)
-        print(String(format: "%d devices, C loop of 123-register reads: %.0f reads/s, %.2f µs CPU/read; collector/C = %.2fx",
-                     devices, Double(reads) / cWall, cCPU / Double(reads) * 1e6, (cpu / Double(polls)) / (cCPU / Double(reads))))
+        let failed = smtq_baseline_poll("127.0.0.1", Int32(port), Int32(devices), Int32(reads), Int32(Self.blockRegisters), &cWall, &cCPU)
+        guard failed == 0 else { throw ValidationError("the C loop over \(devices) connections failed (\(failed))") }
+        let cPerRead = cCPU / Double(reads) * 1e6
+        print(String(format: "%d devices, C loop of 123-register reads round robin: %.0f reads/s", devices, Double(reads) / cWall))
+        Figures.record("polling.\(devices)dev.c_loop_\(Self.blockRegisters)reg", cPerRead, "µs CPU/read")
+        Figures.record("polling.\(devices)dev.smtq_poll", perPoll, "µs CPU/poll", note: "collector, all threads, \(Int(Double(polls) / wall)) polls/s")
+        Figures.ratio("polling.\(devices)dev.smtq_poll/c_loop", perPoll / cPerRead, target: .atMost(1.2),
+                      comparison: "\(devices) devices, 123-register block")
+        return perPoll
     }
 
     /// A configuration of `devices` reference AOIs at unit ids 1…devices on the simulator, polled every 10 ms.
@@ -127,6 +183,13 @@ struct PollingBenchmark: ParsableCommand {
         var time = timespec()
         clock_gettime(id, &time)
         return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
+    /// This thread's user CPU time in seconds.
+    static func threadUserTime() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(1), &usage)  // RUSAGE_THREAD (glibc, _GNU_SOURCE: not imported)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
     }
 
     static func processCPU() -> Double {

@@ -19,6 +19,12 @@ struct ReportBenchmark: ParsableCommand {
     @Flag(help: "Use the database from an earlier run.") var reuse = false
     @Option(help: "Timed runs of each query.") var rounds = 2
     @Option(help: "The sqlite3 shell.") var sqlite3 = "/usr/bin/sqlite3"
+    @Option(help: "Python with pandas and duckdb (scripts/bootstrap --bench makes .build/bench-venv).")
+    var python = DaemonBenchmark.repository + "/.build/bench-venv/bin/python"
+    @Option(help: "Timed runs of the pandas answers (each reads millions of rows).") var pandasRounds = 1
+    @Flag(help: "Only the smtq commands against the sqlite3 shell, pandas and DuckDB (skip direct SQL against rollups).")
+    var commandsOnly = false
+    @Flag(help: "Skip pandas and DuckDB.") var noPeers = false
 
     static let queries: [(name: String, sql: String)] = [
         ("fpy direct", """
@@ -45,6 +51,8 @@ struct ReportBenchmark: ParsableCommand {
         let count = try StoreDatabase.openReadOnly(path: db).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM units") } ?? 0
         let rollupRows = try StoreDatabase.openReadOnly(path: db).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM rollups") } ?? 0
         print("reports over \(count) stored results (\(rollupRows) rollup rows), sqlite3 shell, \(rounds) rounds")
+        Figures.record("reports.results", Double(count), "results", note: "\(rollupRows) rollup rows")
+        if commandsOnly { return try compareCommands() }
         var times: [String: [Double]] = [:]
         var outputs: [String: String] = [:]
         for _ in 1...rounds {

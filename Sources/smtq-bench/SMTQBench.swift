@@ -6,6 +6,6 @@ struct SMTQBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smtq-bench",
         abstract: "smtq benchmarks (compare against plain baselines in the same run) and test probes.",
-        subcommands: [IngestBenchmark.self, ReportBenchmark.self, PollingBenchmark.self, DrainBenchmark.self, DaemonBenchmark.self, ExportBenchmark.self, EngineBenchmark.self, AlertBenchmark.self, DashboardBenchmark.self, CentralBenchmark.self, WriteProbe.self]
+        subcommands: [AllBenchmark.self, IngestBenchmark.self, ReportBenchmark.self, PollingBenchmark.self, DrainBenchmark.self, DaemonBenchmark.self, ExportBenchmark.self, EngineBenchmark.self, AlertBenchmark.self, DashboardBenchmark.self, CentralBenchmark.self, WriteProbe.self]
     )
 }

@@ -34,6 +34,14 @@ public struct RegisterImage: Sendable {
         chunks.append((address, values))
     }
 
+    /// One register, or nil when it was not read (no array is made: the FIFO poll reads SEQ and PENDING so).
+    public func word(at address: Int) -> UInt16? {
+        for chunk in chunks where chunk.start <= address && address < chunk.start + chunk.values.count {
+            return chunk.values[address - chunk.start]
+        }
+        return nil
+    }
+
     /// The registers of `range`, or nil when any was not read.
     public subscript(range: Range<Int>) -> [UInt16]? {
         if let chunk = chunks.first(where: { $0.start <= range.lowerBound && range.upperBound <= $0.start + $0.values.count }) {

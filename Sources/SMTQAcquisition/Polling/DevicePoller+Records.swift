@@ -16,9 +16,8 @@ extension DevicePoller {
               let record = profile.record, let decoder else { return false }
         let block = record.address..<(record.address + record.length)
         let image = try read([sequence..<(sequence + 1), pending..<(pending + 1), block], connection)
-        guard let seq = image[sequence..<(sequence + 1)]?.first, let queued = image[pending..<(pending + 1)]?.first,
+        guard let seq = image.word(at: sequence), let queued = image.word(at: pending), queued > 0,
               let words = image[block] else { return false }
-        guard queued > 0 else { return false }
         if let cursor, cursor.seq == Int(seq), cursor.content == words {
             try writeRegister(ack, seq, connection)
             status.withLock {

@@ -14,6 +14,8 @@ import SMTQModbus
 public final class DevicePoller {
     let device: DeviceConfig
     let profile: DeviceProfile
+    /// `profile.hasRecords`, kept: asking the profile copies its record layout on every poll.
+    private let hasRecords: Bool
     let writer: any RecordSink
     let status: Locked<DeviceStatus>
     let logger: Logger
@@ -50,6 +52,7 @@ public final class DevicePoller {
                 logger: Logger, minimumPause: Duration = .zero) {
         self.device = device
         self.profile = profile
+        hasRecords = profile.hasRecords
         self.writer = writer
         var logger = logger
         logger[metadataKey: "device"] = "\(device.name)"
@@ -87,7 +90,7 @@ public final class DevicePoller {
         defer { pollTimer.recordNanoseconds(Int64((ContinuousClock.now - started).totalSeconds * 1e9)) }
         var more = false
         var refused: ModbusError?
-        if profile.hasRecords {
+        if hasRecords {
             do throws(ModbusError) {
                 switch profile.mode {
                 case .fifo: more = try pollFIFO(connection)

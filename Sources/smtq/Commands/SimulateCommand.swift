@@ -126,6 +126,7 @@ struct SimulateCommand: ParsableCommand {
         OpenFileLimit.raise()
         let signals = StopSignals()
         simulator.run { signals.isRequested }
+        Console.error("smtq simulate: stopped; answered \(simulator.answeredRequests) requests")
     }
 
     private func resolveProfile() throws -> DeviceProfile {
