@@ -43,6 +43,7 @@ struct SMTQDaemonCommand: AsyncParsableCommand {
         // A file-size limit (RLIMIT_FSIZE) makes a write fail with EFBIG, which the writer handles like a full
         // disk (nothing acknowledged, retried), instead of the default SIGXFSZ killing the daemon.
         signal(SIGXFSZ, SIG_IGN)
+        let stops = EarlyStopSignals()
         let level = logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -73,6 +74,7 @@ struct SMTQDaemonCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("smtqd: \(error.message); nothing could be stored, so smtqd stops\n".utf8))
             throw ExitCode(Self.cannotCreate)
         }
+        await stops.attach(pipeline)
         do {
             try await pipeline.run()
         } catch where pipeline.writer.health.snapshot.lost != nil {
