@@ -11,7 +11,7 @@ struct AllBenchmark: ParsableCommand {
         abstract: "All benchmarks in one run; rewrites the table in docs/benchmarks.md (not with --quick)."
     )
 
-    @Flag(help: "Toy sizes (about a minute): checks that every benchmark and peer still runs; the docs are left alone.")
+    @Flag(help: "Toy sizes (under 2 minutes): checks that every benchmark and peer still runs; the docs are left alone.")
     var quick = false
     @Option(help: "Where the generated databases go.") var folder = NSTemporaryDirectory() + "smtq-bench-all"
     @Option(help: "The Markdown file whose table is rewritten.") var docs = DaemonBenchmark.repository + "/docs/benchmarks.md"
