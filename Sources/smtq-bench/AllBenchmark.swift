@@ -55,10 +55,7 @@ struct AllBenchmark: ParsableCommand {
         print("\n== figures ==")
         for figure in Figures.figures { print("\(figure.name): \(Figures.format(figure.value)) \(figure.unit)") }
         print("\n== ratios and limits ==")
-        for ratio in Figures.ratios {
-            let verdict = ratio.target.map { " (target \($0.text(ratio.unit)): \(ratio.isMet == true ? "met" : "MISSED"))" } ?? ""
-            print("\(ratio.isLimit ? "limit" : "ratio") \(ratio.name): \(Figures.format(ratio.value))\(ratio.unit)\(verdict)")
-        }
+        for ratio in Figures.ratios { print(ratio.line) }
         let missed = Figures.ratios.filter { $0.isMet == false }.map(\.name)
         print(String(format: "\n%d figures, %d comparisons, %d missed%@; %d of %d steps failed%@; %.0f s in all",
                      Figures.figures.count, Figures.ratios.count, missed.count, missed.isEmpty ? "" : " (\(missed.joined(separator: ", ")))",

@@ -50,6 +50,12 @@ struct Ratio: Sendable {
     var isLimit = false
 
     var isMet: Bool? { target.map { $0.isMet(by: value) } }
+
+    /// `ratio NAME: VALUE (target …: met)` or `limit …`, as printed when measured and in the summary.
+    var line: String {
+        let verdict = target.map { " (target \($0.text(unit)): \(isMet == true ? "met" : "MISSED"))" } ?? ""
+        return "\(isLimit ? "limit" : "ratio") \(name): \(Figures.format(value))\(unit)\(verdict)"
+    }
 }
 
 /// The figures and ratios of this run, in the order they were measured. Benchmarks record into it as they go,
@@ -80,8 +86,7 @@ enum Figures {
 
     private static func add(_ ratio: Ratio) -> Ratio {
         store.withLock { $0.ratios.append(ratio) }
-        let verdict = ratio.target.map { " (target \($0.text(ratio.unit)): \(ratio.isMet == true ? "met" : "MISSED"))" } ?? ""
-        print("\(ratio.isLimit ? "limit" : "ratio") \(ratio.name): \(format(ratio.value))\(ratio.unit)\(verdict)  [\(ratio.comparison)]")
+        print("\(ratio.line)  [\(ratio.comparison)]")
         return ratio
     }
 
